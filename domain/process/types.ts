@@ -1,0 +1,100 @@
+/**
+ * Process definition model: the data ops write (YAML or JSON) to say how deals move.
+ *
+ * Plain types only: this file is imported by workflow code, so it must stay free of zod and I/O.
+ * The zod schema and the semantic checks live in `./schema.ts` and `./validate.ts` (API and CLI edges).
+ */
+
+/** The three members of the Iron Triangle. */
+export const TRIANGLE_ROLES = ['AR', 'SR', 'FR'] as const;
+export type TriangleRole = (typeof TRIANGLE_ROLES)[number];
+
+/** A name in both languages our users read. */
+export interface LocalizedText {
+  en: string;
+  zh: string;
+}
+
+/**
+ * Who must sign at a gate:
+ * - `AR` | `SR` | `FR`: the deal's holder of that triangle role;
+ * - `manager`: the manager of the deal's AR;
+ * - `group:<name>`: any one member of the named group (counts as one approval).
+ */
+export type Approver = TriangleRole | 'manager' | `group:${string}`;
+
+/**
+ * When a stage's gate is passed:
+ * - `all`: every approver;  `any`: one of them;  `{atLeast: n}`: n of them;
+ * - `{weight: w}`: the approving triangle roles' stage weights sum to at least w.
+ */
+export type Rule = 'all' | 'any' | { atLeast: number } | { weight: number };
+
+/** Extra approvers under a condition on the deal (evaluated on entry and on amend). */
+export interface ConditionalApprovers {
+  if: { valueAtLeast: number };
+  add: Approver[];
+}
+
+/**
+ * Targets of an escalation level:
+ * - `manager`: the manager of each signer still pending;
+ * - `manager+1`: that manager's manager;
+ * - a triangle role or `group:<name>`, as for approvers.
+ */
+export type EscalationTarget = 'manager' | 'manager+1' | TriangleRole | `group:${string}`;
+
+export interface EscalationLevel {
+  /** Measured from the due time; `0s` fires at the due time. */
+  after: string;
+  notify: EscalationTarget[];
+  /** Decide the stage automatically when this level fires (recorded as done by `system`). */
+  action?: 'approve' | 'reject';
+}
+
+export interface StageSla {
+  /** Time allowed from stage entry to due: `30s 15m 4h 3d 2w` or ISO 8601 (`PT4H`, `P3D`). */
+  within: string;
+  /** Reminders, as time left before due. */
+  remind?: string[];
+  /** Escalation levels, strictly ascending `after`. */
+  escalate?: EscalationLevel[];
+}
+
+export interface StageDefinition {
+  key: string;
+  name: LocalizedText;
+  /** Optional decision-point code (ATI, ATB, ATC, ...), shown in UI and reports. */
+  gate?: string;
+  approvers: Approver[];
+  rule: Rule;
+  when?: ConditionalApprovers[];
+  sla: StageSla;
+  /** Accountability share of each triangle role at this stage; sums to 1. Drives credit. */
+  weights: Partial<Record<TriangleRole, number>>;
+  /** Stage key to send the deal back to on rejection (not forward), or `lost`. Default `lost`. */
+  onReject?: string;
+}
+
+export interface ProcessDefinition {
+  key: string;
+  name: LocalizedText;
+  stages: StageDefinition[];
+}
+
+/** A stored, immutable version of a definition. */
+export interface ProcessVersion {
+  key: string;
+  version: number;
+  checksum: string;
+  createdAt: string;
+  definition: ProcessDefinition;
+}
+
+/** One validation finding, with the path in the form `stages[3].sla.remind[0]`. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export const LOST = 'lost' as const;
