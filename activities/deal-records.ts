@@ -1,0 +1,243 @@
+/**
+ * The deal workflow's writes: the timeline, the `deals` projection, sign-offs, stage visits and the
+ * notification outbox. Each call is ONE SQL statement (data-modifying CTEs), so a sign-off costs one
+ * Postgres round trip, and the whole write is atomic.
+ *
+ * Idempotent: events are unique on (deal, seq) and (deal, event key), sign-offs on
+ * (deal, stage, visit, role), stage visits on (deal, stage, visit), notifications on their dedupe key;
+ * every insert is ON CONFLICT DO NOTHING and the projection only moves forward (projection_seq).
+ * A retried activity writes nothing twice.
+ */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { users } from '../db/schema';
+import type { RequiredApprover } from '../domain/deal/types';
+import { renderNotification } from '../notifications/render';
+import type { Locale, NotificationContext } from '../notifications/types';
+import type { NotifyIntent, RecordInput, ResolveApproversInput, ResolveTargetsInput } from './types';
+
+export interface OutboxRow {
+  id: string;
+  dedupeKey: string;
+  dealId: string;
+  stage: string | null;
+  kind: string;
+  event: string;
+  userId: string;
+  text: string;
+  context: NotificationContext;
+}
+
+export interface DealRecordsDeps {
+  db: Db;
+  /** Base URL of links in notifications. */
+  publicUrl: string;
+  /** Called after a write that added outbox rows (delivery is started from here). */
+  onNotified?: (rows: OutboxRow[]) => Promise<void>;
+}
+
+export function notificationId(dedupeKey: string): string {
+  return `ntf_${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32)}`;
+}
+
+export function dealLink(publicUrl: string, dealId: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/deals/${dealId}`;
+}
+
+export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRecordsDeps) {
+  async function userRows(ids: string[]) {
+    if (ids.length === 0) return [];
+    return db
+      .select({ id: users.id, name: users.name, locale: users.locale, managerId: users.managerId })
+      .from(users)
+      .where(inArray(users.id, ids));
+  }
+
+  async function outboxRows(dealId: string, intents: NotifyIntent[]): Promise<OutboxRow[]> {
+    const wanted = [...new Set(intents.flatMap((i) => i.userIds))];
+    const waitingIds = [
+      ...new Set(
+        intents.flatMap((i) => ((i.data.waitingOn as { userId: string }[] | undefined) ?? []).map((w) => w.userId)),
+      ),
+    ];
+    const people = new Map((await userRows([...new Set([...wanted, ...waitingIds])])).map((u) => [u.id, u]));
+    const rows: OutboxRow[] = [];
+    for (const intent of intents) {
+      const d = intent.data;
+      const context: NotificationContext = {
+        event: intent.event,
+        dealId,
+        dealTitle: String(d.dealTitle ?? ''),
+        accountName: String(d.accountName ?? ''),
+        stage: intent.stage ?? '',
+        stageName: (d.stageName as NotificationContext['stageName']) ?? { en: intent.stage ?? '', zh: intent.stage ?? '' },
+        dueAt: (d.dueAt as string | null | undefined) ?? null,
+        ...(d.role ? { role: String(d.role) } : {}),
+        ...(typeof d.timeLeftMs === 'number' ? { timeLeftMs: d.timeLeftMs } : {}),
+        ...(typeof d.level === 'number' ? { escalationLevel: d.level } : {}),
+        ...(d.waitingOn
+          ? {
+              waitingOn: (d.waitingOn as { role: string; userId: string }[]).map((w) => ({
+                role: w.role,
+                userName: people.get(w.userId)?.name ?? w.userId,
+              })),
+            }
+          : {}),
+        ...(d.decision ? { decision: d.decision as 'approve' | 'reject' } : {}),
+        ...(d.reason ? { reason: String(d.reason) } : {}),
+        ...(d.targetStage ? { targetStage: String(d.targetStage) } : {}),
+        ...(d.targetStageName ? { targetStageName: d.targetStageName as { en: string; zh: string } } : {}),
+      };
+      for (const userId of new Set(intent.userIds)) {
+        const person = people.get(userId);
+        if (!person) continue; // unknown user: nobody to tell
+        const locale: Locale = person.locale === 'zh' ? 'zh' : 'en';
+        const dedupeKey = `${dealId}:${intent.stage ?? '-'}:${intent.dedupe}:${intent.kind}:${intent.event}:${userId}`;
+        const message = renderNotification(intent.kind, context, locale, dealLink(publicUrl, dealId));
+        rows.push({
+          id: notificationId(dedupeKey),
+          dedupeKey,
+          dealId,
+          stage: intent.stage,
+          kind: intent.kind,
+          event: intent.event,
+          userId,
+          text: message.text,
+          context,
+        });
+      }
+    }
+    return rows;
+  }
+
+  return {
+    /** Users who may sign for each approver: triangle holders, the AR's manager, group members. */
+    async resolveApprovers(input: ResolveApproversInput): Promise<RequiredApprover[]> {
+      const needsManager = input.approvers.some((a) => a.approver === 'manager');
+      const groups = input.approvers.filter((a) => a.approver.startsWith('group:')).map((a) => a.approver.slice(6));
+      const ar = needsManager ? (await userRows([input.triangle.AR]))[0] : undefined;
+      const members = groups.length
+        ? await db
+            .select({ id: users.id, groups: users.groups })
+            .from(users)
+            .where(sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`)
+            .orderBy(users.id)
+        : [];
+      return input.approvers.map(({ approver, conditional }) => {
+        let userIds: string[];
+        if (approver === 'AR' || approver === 'SR' || approver === 'FR') userIds = [input.triangle[approver]];
+        else if (approver === 'manager') userIds = ar?.managerId ? [ar.managerId] : [];
+        else userIds = members.filter((m) => m.groups.includes(approver.slice(6))).map((m) => m.id);
+        return { approver, userIds, conditional };
+      });
+    },
+
+    /** Escalation targets from the org chart as it is now. */
+    async resolveEscalationTargets(input: ResolveTargetsInput): Promise<string[]> {
+      const out = new Set<string>();
+      const pending = await userRows(input.pendingUserIds);
+      const managers = [...new Set(pending.map((p) => p.managerId).filter((m): m is string => !!m))];
+      const managerRows = input.targets.includes('manager+1') ? await userRows(managers) : [];
+      for (const target of input.targets) {
+        if (target === 'manager') managers.forEach((m) => out.add(m));
+        else if (target === 'manager+1') managerRows.forEach((m) => m.managerId && out.add(m.managerId));
+        else if (target === 'AR' || target === 'SR' || target === 'FR') out.add(input.triangle[target]);
+        else {
+          const group = target.slice(6);
+          const rows = await db
+            .select({ id: users.id })
+            .from(users)
+            .where(sql`${group} = ANY(${users.groups})`);
+          rows.forEach((r) => out.add(r.id));
+        }
+      }
+      return [...out].sort();
+    },
+
+    /** Write events, projection, sign-off, stage visit and outbox rows in one statement. */
+    async recordDeal(input: RecordInput): Promise<void> {
+      if (input.events.length === 0) {
+        throw ApplicationFailure.nonRetryable('recordDeal needs at least one event', 'InvalidDealData');
+      }
+      const notifications = input.notify?.length ? await outboxRows(input.dealId, input.notify) : [];
+      const payload = {
+        events: input.events,
+        deal: input.deal,
+        signoffs: input.signoff ? [input.signoff] : [],
+        visits: input.stageVisit ? [input.stageVisit] : [],
+        notifications,
+      };
+      const result = await db.execute<{ notified: string[] | null }>(sql`
+        WITH p AS (SELECT ${JSON.stringify(payload)}::jsonb AS j),
+        ev AS (
+          INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
+          SELECT ${input.dealId}, x.seq, x.key, x.type, x.at, x.stage, x."actorId", x."onBehalfOfId", x.data
+          FROM p, jsonb_to_recordset(p.j->'events') AS x(seq int, key text, type text, at timestamptz, stage text,
+            "actorId" text, "onBehalfOfId" text, data jsonb)
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        ),
+        so AS (
+          INSERT INTO signoffs (deal_id, stage_key, visit, role, user_id, actor_id, decision, comment, at)
+          SELECT ${input.dealId}, x."stageKey", x.visit, x.role, x."userId", x."actorId", x.decision, x.comment, x.at
+          FROM p, jsonb_to_recordset(p.j->'signoffs') AS x("stageKey" text, visit int, role text, "userId" text,
+            "actorId" text, decision text, comment text, at timestamptz)
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        ),
+        sv AS (
+          INSERT INTO stage_visits (deal_id, stage_key, visit, stage_index, entered_at, exited_at, due_at, outcome,
+            breached, escalations, holders, weights, signers)
+          SELECT ${input.dealId}, x.key, x.visit, x.index, x."enteredAt", x."exitedAt", x."dueAt", x.outcome,
+            x.breached, x.escalations, x.holders, x.weights, x.signers
+          FROM p, jsonb_to_recordset(p.j->'visits') AS x(key text, visit int, index int, "enteredAt" timestamptz,
+            "exitedAt" timestamptz, "dueAt" timestamptz, outcome text, breached boolean, escalations int,
+            holders jsonb, weights jsonb, signers jsonb)
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        ),
+        nt AS (
+          INSERT INTO notifications (id, dedupe_key, deal_id, stage, kind, event, user_id, text, context)
+          SELECT x.id, x."dedupeKey", x."dealId", x.stage, x.kind, x.event, x."userId", x.text, x.context
+          FROM p, jsonb_to_recordset(p.j->'notifications') AS x(id text, "dedupeKey" text, "dealId" text, stage text,
+            kind text, event text, "userId" text, text text, context jsonb)
+          ON CONFLICT DO NOTHING
+          RETURNING id
+        ),
+        up AS (
+          UPDATE deals SET
+            projection_seq = (d.d->>'projectionSeq')::int,
+            status = d.d->>'status',
+            value_amount = (d.d->'value'->>'amount')::numeric,
+            currency = d.d->'value'->>'currency',
+            ar_id = d.d->'triangle'->>'AR',
+            sr_id = d.d->'triangle'->>'SR',
+            fr_id = d.d->'triangle'->>'FR',
+            stage_key = d.d->>'stageKey',
+            stage_index = (d.d->>'stageIndex')::int,
+            stage_visit = (d.d->>'stageVisit')::int,
+            stage_entered_at = (d.d->>'stageEnteredAt')::timestamptz,
+            due_at = (d.d->>'dueAt')::timestamptz,
+            escalation_level = (d.d->>'escalationLevel')::int,
+            required = d.d->'required',
+            waiting_on = d.d->'waitingOn',
+            pending_user_ids = ARRAY(SELECT jsonb_array_elements_text(d.d->'pendingUserIds')),
+            closed_at = (d.d->>'closedAt')::timestamptz,
+            updated_at = now()
+          FROM (SELECT p.j->'deal' AS d FROM p) d
+          WHERE deals.id = ${input.dealId} AND deals.projection_seq < (d.d->>'projectionSeq')::int
+          RETURNING 1
+        )
+        SELECT (SELECT array_agg(id) FROM nt) AS notified, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated
+      `);
+      // Start delivery for every outbox row of this write, new or not: a retry after a crash must not
+      // drop a notification, and delivery itself dedupes on the notification id.
+      void result;
+      if (onNotified && notifications.length) await onNotified(notifications);
+    },
+  };
+}
+
+export type DealRecordActivities = ReturnType<typeof createDealRecordActivities>;

@@ -1,0 +1,55 @@
+/**
+ * Composition of the HTTP infrastructure in the one order that works:
+ * request id/logging → metrics → /metrics, /openapi.json, /docs → JSON body → feature routers →
+ * 404 → central error handler.
+ */
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { type DocsOptions, docsRouter } from './docs';
+import { errorHandler, notFoundHandler } from './error-handler';
+import { requestLogger } from './logger';
+import type { Metrics } from './metrics';
+import { type OpenApiInfo, openApiHandler } from './openapi';
+import type { RouteRegistry } from './route';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  registry: RouteRegistry;
+  openapi: OpenApiInfo;
+  /** Mounts feature routers (registered through `registry`). */
+  routes: (app: Express) => void;
+  /** Serves `GET /metrics` and observes request latency when given. */
+  metrics?: Metrics;
+  /** `false` disables `GET /docs`. */
+  docs?: DocsOptions | false;
+  /** JSON body size limit (body-parser syntax). Default `1mb`. */
+  jsonLimit?: string | number;
+  /** Express `trust proxy` setting (affects `req.ip`, used by IP-keyed rate limits). */
+  trustProxy?: boolean | number | string;
+}
+
+/** JSON body parser accepting `application/json` and `application/*+json`. */
+export function jsonBody(limit: string | number = '1mb') {
+  return express.json({ limit, type: ['application/json', 'application/*+json'] });
+}
+
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+
+  app.use(requestLogger(options.logger));
+  if (options.metrics) {
+    app.use(options.metrics.middleware());
+    app.get('/metrics', options.metrics.handler());
+  }
+  app.get('/openapi.json', openApiHandler(options.registry, options.openapi));
+  if (options.docs !== false) app.use(docsRouter(options.docs ?? {}));
+  app.use(jsonBody(options.jsonLimit));
+
+  options.routes(app);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(options.logger));
+  return app;
+}

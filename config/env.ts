@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, parsed and validated once at start. A bad value stops the program with a message
+ * naming the variable. Every entry point (worker, API, dev stack, tests) reads config through here.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('ltc-deals'),
+  TEMPORAL_UI_URL: optionalString,
+  DATA_DIR: z.string().min(1).default('.data'),
+  LTC_BOOTSTRAP_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  PUBLIC_URL: optionalString,
+  SMTP_URL: optionalString,
+  SMTP_FROM: z.string().default('Iron Triangle LTC <ltc@localhost>'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse an environment (default: process.env). Throws ConfigError naming each bad variable. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The process's configuration, parsed on first use. Exits with a clear message when invalid. */
+export function env(): Env {
+  if (!cached) {
+    try {
+      cached = parseEnv();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(err.message);
+        process.exit(2);
+      }
+      throw err;
+    }
+  }
+  return cached;
+}

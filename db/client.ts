@@ -1,0 +1,30 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+
+export interface DbHandle {
+  db: Db;
+  sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+/** One pool per process. `max` stays small: a worker and an API each need only a few connections. */
+export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
+  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, prepare: true });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** The Postgres error behind a drizzle error (drizzle 0.45 wraps it on `err.cause`). */
+export function pgErrorOf(err: unknown): { code?: string; constraint_name?: string; message?: string } | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 3 && e; i++) {
+    if (typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
+      return e as { code?: string; constraint_name?: string; message?: string };
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

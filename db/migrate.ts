@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+
+/** Apply the committed drizzle-kit migrations (never `push`). Safe to run concurrently and repeatedly. */
+export async function runMigrations(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    // Serialise concurrent migrators (API and worker may start together).
+    await sql`select pg_advisory_lock(727274)`;
+    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR });
+    await sql`select pg_advisory_unlock(727274)`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Create a database if it does not exist, connecting through the server's `postgres` database. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`unsupported database name: ${name}`);
+  u.pathname = '/postgres';
+  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${name}`;
+    if (rows.length === 0) {
+      try {
+        await sql.unsafe(`create database "${name}"`);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Drop and create a database (tests). */
+export async function recreateDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`unsupported database name: ${name}`);
+  u.pathname = '/postgres';
+  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists "${name}" with (force)`);
+    await sql.unsafe(`create database "${name}"`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

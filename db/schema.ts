@@ -1,0 +1,286 @@
+/**
+ * Postgres schema (drizzle). Migrations are generated from this file with `npm run db:generate`
+ * into db/migrations and applied by the drizzle migrator at start.
+ *
+ * Every write made by a workflow activity is idempotent: each table an activity writes has a unique
+ * key built from the workflow id, the stage (and visit) and the event, and the insert uses
+ * ON CONFLICT DO NOTHING.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+// ---------------------------------------------------------------------------------------------
+// People and access
+// ---------------------------------------------------------------------------------------------
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    /** Subset of admin, ops, manager, member. */
+    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+    /** Org chart: used for escalation (`manager`, `manager+1`) and visibility. */
+    managerId: text('manager_id'),
+    groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
+    locale: text('locale').notNull().default('en'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_manager_idx').on(t.managerId)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** sha256 of the token; the token itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull(),
+    label: text('label'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    revokedAt: tz('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Out-of-office delegation: the delegate may sign the user's roles between validFrom and validUntil. */
+export const delegations = pgTable('delegations', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  delegateId: text('delegate_id')
+    .notNull()
+    .references(() => users.id),
+  validFrom: tz('valid_from').notNull(),
+  validUntil: tz('valid_until').notNull(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Process definitions: immutable versions
+// ---------------------------------------------------------------------------------------------
+
+export const processVersions = pgTable(
+  'process_versions',
+  {
+    key: text('key').notNull(),
+    version: integer('version').notNull(),
+    checksum: text('checksum').notNull(),
+    definition: jsonb('definition').notNull(),
+    createdBy: text('created_by'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Deals: the projection every reader uses, written only by workflow activities (and creation)
+// ---------------------------------------------------------------------------------------------
+
+export const deals = pgTable(
+  'deals',
+  {
+    id: text('id').primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    title: text('title').notNull(),
+    accountName: text('account_name').notNull(),
+    accountTier: text('account_tier'),
+    valueAmount: numeric('value_amount', { precision: 20, scale: 2, mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    /** active | on_hold | completed | lost | cancelled */
+    status: text('status').notNull(),
+    processKey: text('process_key').notNull(),
+    processVersion: integer('process_version').notNull(),
+    arId: text('ar_id').notNull(),
+    srId: text('sr_id').notNull(),
+    frId: text('fr_id').notNull(),
+    stageKey: text('stage_key'),
+    stageIndex: integer('stage_index'),
+    stageVisit: integer('stage_visit'),
+    stageEnteredAt: tz('stage_entered_at'),
+    dueAt: tz('due_at'),
+    escalationLevel: integer('escalation_level').notNull().default(0),
+    /** Required approvers of the current stage visit: [{approver, userIds}] */
+    required: jsonb('required').notNull().default(sql`'[]'::jsonb`),
+    /** Who the current stage still waits on: [{role, userId}] */
+    waitingOn: jsonb('waiting_on').notNull().default(sql`'[]'::jsonb`),
+    pendingUserIds: text('pending_user_ids').array().notNull().default(sql`'{}'::text[]`),
+    /** Highest event seq applied to this row; projection writes only move forward. */
+    projectionSeq: integer('projection_seq').notNull().default(0),
+    createdBy: text('created_by').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+    closedAt: tz('closed_at'),
+  },
+  (t) => [
+    uniqueIndex('deals_idempotency_uq').on(t.createdBy, t.idempotencyKey),
+    index('deals_status_stage_idx').on(t.status, t.stageKey),
+    index('deals_ar_idx').on(t.arId),
+    index('deals_sr_idx').on(t.srId),
+    index('deals_fr_idx').on(t.frId),
+    index('deals_due_idx').on(t.dueAt),
+  ],
+);
+
+/** Append-only timeline. `seq` is assigned by the workflow; `event_key` dedupes retried activities. */
+export const dealEvents = pgTable(
+  'deal_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    dealId: text('deal_id')
+      .notNull()
+      .references(() => deals.id),
+    seq: integer('seq').notNull(),
+    eventKey: text('event_key').notNull(),
+    type: text('type').notNull(),
+    at: tz('at').notNull(),
+    stage: text('stage'),
+    actorId: text('actor_id').notNull(),
+    onBehalfOfId: text('on_behalf_of_id'),
+    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    uniqueIndex('deal_events_seq_uq').on(t.dealId, t.seq),
+    uniqueIndex('deal_events_key_uq').on(t.dealId, t.eventKey),
+    index('deal_events_type_at_idx').on(t.type, t.at),
+  ],
+);
+
+/** One row per decided role per stage visit. */
+export const signoffs = pgTable(
+  'signoffs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    dealId: text('deal_id')
+      .notNull()
+      .references(() => deals.id),
+    stageKey: text('stage_key').notNull(),
+    visit: integer('visit').notNull(),
+    role: text('role').notNull(),
+    /** The holder of the role the sign-off is for. */
+    userId: text('user_id').notNull(),
+    /** Who actually signed: the holder, a delegate, or `system`. */
+    actorId: text('actor_id').notNull(),
+    decision: text('decision').notNull(),
+    comment: text('comment'),
+    at: tz('at').notNull(),
+  },
+  (t) => [uniqueIndex('signoffs_visit_role_uq').on(t.dealId, t.stageKey, t.visit, t.role)],
+);
+
+/** One row per finished stage visit: durations, escalations, holders (credit and SLA reports). */
+export const stageVisits = pgTable(
+  'stage_visits',
+  {
+    dealId: text('deal_id')
+      .notNull()
+      .references(() => deals.id),
+    stageKey: text('stage_key').notNull(),
+    visit: integer('visit').notNull(),
+    stageIndex: integer('stage_index').notNull(),
+    enteredAt: tz('entered_at').notNull(),
+    exitedAt: tz('exited_at').notNull(),
+    dueAt: tz('due_at'),
+    /** approved | rejected | auto_approved | auto_rejected | cancelled */
+    outcome: text('outcome').notNull(),
+    breached: boolean('breached').notNull().default(false),
+    escalations: integer('escalations').notNull().default(0),
+    /** Role holders at exit: {AR, SR, FR} */
+    holders: jsonb('holders').notNull(),
+    /** Stage weights from the pinned definition: {AR, SR, FR} */
+    weights: jsonb('weights').notNull(),
+    signers: jsonb('signers').notNull().default(sql`'[]'::jsonb`),
+  },
+  (t) => [primaryKey({ columns: [t.dealId, t.stageKey, t.visit] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Notifications: outbox, per-channel deliveries, webhooks, preferences
+// ---------------------------------------------------------------------------------------------
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    /** Stable id derived from the dedupe key; receivers dedupe on it. */
+    id: text('id').primaryKey(),
+    /** (deal, stage, visit, kind, event, level, user) */
+    dedupeKey: text('dedupe_key').notNull(),
+    dealId: text('deal_id').notNull(),
+    stage: text('stage'),
+    /** task | reminder | escalation | decision | status */
+    kind: text('kind').notNull(),
+    event: text('event').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    text: text('text').notNull(),
+    context: jsonb('context').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    readAt: tz('read_at'),
+  },
+  (t) => [
+    uniqueIndex('notifications_dedupe_uq').on(t.dedupeKey),
+    index('notifications_user_idx').on(t.userId, t.readAt, t.createdAt),
+  ],
+);
+
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    notificationId: text('notification_id')
+      .notNull()
+      .references(() => notifications.id),
+    /** `email` or `webhook:<id>` */
+    channel: text('channel').notNull(),
+    /** pending | sent | failed */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+    sentAt: tz('sent_at'),
+  },
+  (t) => [primaryKey({ columns: [t.notificationId, t.channel] }), index('deliveries_status_idx').on(t.status)],
+);
+
+export const webhooks = pgTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** generic | wecom | dingtalk | feishu | slack */
+  format: text('format').notNull(),
+  secret: text('secret'),
+  /** Notification kinds; null = all kinds. */
+  events: text('events').array(),
+  /** A user's own webhook; null = team-wide (scoped by teamManagerId, or everyone). */
+  userId: text('user_id').references(() => users.id),
+  teamManagerId: text('team_manager_id').references(() => users.id),
+  createdBy: text('created_by').notNull(),
+  createdAt: tz('created_at').notNull().defaultNow(),
+  disabledAt: tz('disabled_at'),
+});
+
+export const notificationPreferences = pgTable('notification_preferences', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  /** { [kind]: channel[] } where channel is inbox | email | webhook */
+  preferences: jsonb('preferences').notNull(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+});

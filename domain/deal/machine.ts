@@ -1,0 +1,413 @@
+/**
+ * The stage machine: every state change of a deal as a pure function. The workflow calls these and
+ * only orchestrates (timers, activities, messages). Nothing here does I/O or reads the clock:
+ * `now` is always passed in.
+ */
+import type { Approver, ProcessDefinition, StageDefinition, TriangleRole } from '../process/types';
+import { TRIANGLE_ROLES } from '../process/types';
+import { approversFor, evaluateGate, isTriangleRole, undecided } from './rules';
+import { dueAtFor, pauseClock, resumeClock } from './sla';
+import type {
+  DealInput,
+  DealState,
+  Decision,
+  Money,
+  RequiredApprover,
+  StageSummary,
+  StageVisit,
+  Triangle,
+} from './types';
+
+export const SYSTEM_ACTOR = 'system';
+
+export function initialState(input: DealInput): DealState {
+  return {
+    dealId: input.dealId,
+    title: input.title,
+    account: input.account,
+    value: input.value,
+    triangle: { ...input.triangle },
+    process: input.process,
+    definition: input.definition,
+    status: 'active',
+    stage: null,
+    visits: {},
+    seq: 0,
+    hold: null,
+    history: [],
+    createdBy: input.createdBy,
+    createdAt: input.createdAt,
+  };
+}
+
+export function stageDef(state: Pick<DealState, 'definition'>, key: string): StageDefinition {
+  const def = state.definition.stages.find((s) => s.key === key);
+  if (!def) throw new Error(`unknown stage ${key}`);
+  return def;
+}
+
+export function currentStageDef(state: DealState): StageDefinition {
+  if (!state.stage) throw new Error('deal is not in a stage');
+  return stageDef(state, state.stage.key);
+}
+
+export function isTerminal(state: Pick<DealState, 'status'>): boolean {
+  return state.status === 'completed' || state.status === 'lost' || state.status === 'cancelled';
+}
+
+/** Enter stage `index`: a new visit with fresh sign-offs and a new due time. */
+export function enterStage(state: DealState, index: number, required: RequiredApprover[], now: number): StageVisit {
+  const def = state.definition.stages[index];
+  const visit = (state.visits[def.key] ?? 0) + 1;
+  state.visits[def.key] = visit;
+  const at = new Date(now).toISOString();
+  state.stage = {
+    key: def.key,
+    index,
+    visit,
+    enteredAt: at,
+    dueAt: new Date(dueAtFor(def, now)).toISOString(),
+    required,
+    signoffs: [],
+    remindersSent: 0,
+    escalationLevel: 0,
+    outcome: null,
+    holders: TRIANGLE_ROLES.map((role) => ({ role, userId: state.triangle[role], from: at })),
+  };
+  return state.stage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-off
+// ---------------------------------------------------------------------------------------------
+
+export interface SignoffRequest {
+  stage: string;
+  role?: Approver;
+  decision: Decision;
+  comment?: string;
+  /** The verified caller. */
+  actorId: string;
+  /** Users the caller may sign for: themselves plus anyone whose active delegate they are. */
+  actingFor: string[];
+}
+
+export type RefusalCode =
+  | 'not_active'
+  | 'on_hold'
+  | 'stale_stage'
+  | 'stage_decided'
+  | 'role_not_required'
+  | 'not_assignee'
+  | 'already_decided'
+  | 'role_ambiguous'
+  | 'comment_required';
+
+export interface Refusal {
+  code: RefusalCode;
+  message: string;
+}
+
+export interface AcceptedSignoff {
+  role: Approver;
+  userId: string;
+}
+
+/** The synchronous check behind the sign-off Update's validator. */
+export function checkSignoff(state: DealState, req: SignoffRequest): { ok: true; signoff: AcceptedSignoff } | { ok: false; refusal: Refusal } {
+  const refuse = (code: RefusalCode, message: string) => ({ ok: false as const, refusal: { code, message } });
+  if (state.status === 'on_hold') return refuse('on_hold', 'The deal is on hold; sign-offs resume when it is resumed');
+  if (state.status !== 'active' || !state.stage) return refuse('not_active', `The deal is ${state.status}`);
+  const stage = state.stage;
+  if (req.stage !== stage.key) {
+    return refuse('stale_stage', `The deal is at stage ${stage.key}, not ${req.stage}`);
+  }
+  if (stage.outcome) return refuse('stage_decided', `Stage ${stage.key} is already decided`);
+  if (req.decision === 'reject' && !req.comment?.trim()) {
+    return refuse('comment_required', 'A rejection needs a comment giving the reason');
+  }
+  const decided = new Set(stage.signoffs.map((s) => s.role));
+  const mine = (r: RequiredApprover) => r.userIds.find((u) => req.actingFor.includes(u));
+  if (req.role) {
+    const required = stage.required.find((r) => r.approver === req.role);
+    if (!required) return refuse('role_not_required', `Stage ${stage.key} does not require ${req.role}`);
+    const userId = mine(required);
+    if (!userId) return refuse('not_assignee', `You may not sign as ${req.role} on this deal`);
+    if (decided.has(required.approver)) {
+      return refuse('already_decided', `${req.role} has already decided at stage ${stage.key}`);
+    }
+    return { ok: true, signoff: { role: required.approver, userId } };
+  }
+  const open = stage.required.filter((r) => !decided.has(r.approver) && mine(r));
+  if (open.length === 1) return { ok: true, signoff: { role: open[0].approver, userId: mine(open[0])! } };
+  if (open.length > 1) {
+    return refuse('role_ambiguous', `You hold several roles here (${open.map((r) => r.approver).join(', ')}); name one`);
+  }
+  if (stage.required.some((r) => decided.has(r.approver) && mine(r))) {
+    return refuse('already_decided', `Your role has already decided at stage ${stage.key}`);
+  }
+  return refuse('not_assignee', `Stage ${stage.key} does not wait on you`);
+}
+
+/**
+ * Record an accepted sign-off and evaluate the gate. Sets the visit's outcome when decided.
+ * Returns the gate state after the sign-off.
+ */
+export function applySignoff(
+  state: DealState,
+  s: AcceptedSignoff & { actorId: string; decision: Decision; comment?: string },
+  now: number,
+): 'pending' | 'approved' | 'rejected' {
+  const stage = state.stage!;
+  const at = new Date(now).toISOString();
+  stage.signoffs.push({
+    role: s.role,
+    userId: s.userId,
+    actorId: s.actorId,
+    decision: s.decision,
+    ...(s.comment ? { comment: s.comment } : {}),
+    at,
+  });
+  const gate = evaluateGate(currentStageDef(state), stage.required, stage.signoffs);
+  if (gate === 'approved') stage.outcome = { kind: 'approved', by: 'signers', at };
+  if (gate === 'rejected') {
+    stage.outcome = {
+      kind: 'rejected',
+      by: 'signers',
+      at,
+      role: s.role,
+      reason: s.comment ?? '',
+      actorId: s.actorId,
+    };
+  }
+  return gate;
+}
+
+/** An escalation level's `action` decides the stage as the system. */
+export function autoDecide(state: DealState, action: 'approve' | 'reject', level: number, now: number): void {
+  const stage = state.stage!;
+  const at = new Date(now).toISOString();
+  stage.outcome =
+    action === 'approve'
+      ? { kind: 'approved', by: 'system', at }
+      : {
+          kind: 'rejected',
+          by: 'system',
+          at,
+          role: 'manager',
+          reason: `Automatically rejected at escalation level ${level}`,
+          actorId: SYSTEM_ACTOR,
+        };
+}
+
+export type Transition = { kind: 'enter'; index: number } | { kind: 'complete' } | { kind: 'lost' };
+
+/** Where a decided stage sends the deal: the next stage, completion, `onReject`, or lost. */
+export function transitionAfter(definition: ProcessDefinition, visit: StageVisit): Transition {
+  if (!visit.outcome) throw new Error('stage not decided');
+  if (visit.outcome.kind === 'approved') {
+    return visit.index + 1 < definition.stages.length ? { kind: 'enter', index: visit.index + 1 } : { kind: 'complete' };
+  }
+  const target = definition.stages[visit.index].onReject ?? 'lost';
+  if (target === 'lost') return { kind: 'lost' };
+  const index = definition.stages.findIndex((s) => s.key === target);
+  return index < 0 ? { kind: 'lost' } : { kind: 'enter', index };
+}
+
+/** Close the current visit into a summary entry and clear it. */
+export function closeVisit(state: DealState, now: number, cancelled = false): StageSummary {
+  const v = state.stage!;
+  const exitedAt = new Date(now).toISOString();
+  const o = v.outcome;
+  const outcome: StageSummary['outcome'] = cancelled || !o
+    ? 'cancelled'
+    : o.kind === 'approved'
+      ? o.by === 'system'
+        ? 'auto_approved'
+        : 'approved'
+      : o.by === 'system'
+        ? 'auto_rejected'
+        : 'rejected';
+  const summary: StageSummary = {
+    key: v.key,
+    index: v.index,
+    visit: v.visit,
+    enteredAt: v.enteredAt,
+    exitedAt,
+    durationMs: now - Date.parse(v.enteredAt),
+    dueAt: v.dueAt,
+    breached: v.escalationLevel > 0 || (v.dueAt !== null && Date.parse(v.dueAt) < now),
+    outcome,
+    escalations: v.escalationLevel,
+    signers: v.signoffs.map((s) => ({ role: s.role, userId: s.userId, actorId: s.actorId, decision: s.decision })),
+    holders: { ...state.triangle },
+  };
+  state.history.push(summary);
+  state.stage = null;
+  return summary;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manager and ops actions
+// ---------------------------------------------------------------------------------------------
+
+export type CommandRefusal = { code: 'not_active' | 'not_on_hold' | 'already_on_hold' | 'invalid'; message: string };
+
+export function checkHold(state: DealState): CommandRefusal | null {
+  if (state.status === 'on_hold') return { code: 'already_on_hold', message: 'The deal is already on hold' };
+  if (state.status !== 'active') return { code: 'not_active', message: `The deal is ${state.status}` };
+  return null;
+}
+
+export function hold(state: DealState, reason: string, now: number): void {
+  state.status = 'on_hold';
+  const remainingMs = state.stage ? pauseClock(state.stage, now) : null;
+  state.hold = { since: new Date(now).toISOString(), reason, remainingMs };
+  if (state.stage) state.stage.dueAt = null;
+}
+
+export function checkResume(state: DealState): CommandRefusal | null {
+  if (state.status !== 'on_hold') return { code: 'not_on_hold', message: 'The deal is not on hold' };
+  return null;
+}
+
+/** Resume: the clock restarts with the time that was left when the deal was held. */
+export function resume(state: DealState, now: number): { heldMs: number } {
+  const held = state.hold!;
+  state.status = 'active';
+  if (state.stage) state.stage.dueAt = resumeClock(held.remainingMs, now);
+  state.hold = null;
+  return { heldMs: now - Date.parse(held.since) };
+}
+
+export function checkActiveOrHeld(state: DealState): CommandRefusal | null {
+  if (isTerminal(state)) return { code: 'not_active', message: `The deal is ${state.status}` };
+  return null;
+}
+
+export function checkReassign(state: DealState, role: string, userId: string): CommandRefusal | null {
+  const r = checkActiveOrHeld(state);
+  if (r) return r;
+  if (!isTriangleRole(role)) return { code: 'invalid', message: `role must be one of AR, SR, FR` };
+  if (state.triangle[role] === userId) return { code: 'invalid', message: `${userId} already holds ${role}` };
+  return null;
+}
+
+/** Give a triangle role to another user: they can sign at once, the old holder no longer can. */
+export function reassign(state: DealState, role: TriangleRole, userId: string, now: number): { from: string } {
+  const from = state.triangle[role];
+  state.triangle[role] = userId;
+  const stage = state.stage;
+  if (stage) {
+    for (const r of stage.required) {
+      if (r.approver === role) r.userIds = [userId];
+    }
+    stage.holders.push({ role, userId, from: new Date(now).toISOString() });
+  }
+  return { from };
+}
+
+/**
+ * Amend the deal value. Returns the approvers the current stage now needs that it did not before
+ * (the caller resolves their users) and drops conditional approvers whose condition no longer holds.
+ */
+export function amendValue(state: DealState, value: Money): { added: Approver[]; removed: Approver[] } {
+  state.value = value;
+  const stage = state.stage;
+  if (!stage) return { added: [], removed: [] };
+  const def = currentStageDef(state);
+  const wanted = approversFor(def, value);
+  const have = new Set(stage.required.map((r) => r.approver));
+  const added = wanted.filter((w) => !have.has(w.approver)).map((w) => w.approver);
+  const removed = stage.required
+    .filter((r) => r.conditional && !wanted.some((w) => w.approver === r.approver))
+    .map((r) => r.approver);
+  stage.required = stage.required.filter((r) => !removed.includes(r.approver));
+  return { added, removed };
+}
+
+/** Add resolved approvers (after amend) and re-evaluate the gate, which may now be decided. */
+export function addRequired(state: DealState, added: RequiredApprover[], now: number): 'pending' | 'approved' | 'rejected' {
+  const stage = state.stage!;
+  stage.required.push(...added);
+  const gate = evaluateGate(currentStageDef(state), stage.required, stage.signoffs);
+  if (gate === 'approved' && !stage.outcome) stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };
+  return gate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------------------------
+
+/** Who the current stage waits on: every undecided approver's users, until the gate is decided. */
+export function waitingOn(state: DealState): { role: Approver; userId: string }[] {
+  const stage = state.stage;
+  if (!stage || stage.outcome || state.status !== 'active') return [];
+  return undecided(stage.required, stage.signoffs).flatMap((r) => r.userIds.map((userId) => ({ role: r.approver, userId })));
+}
+
+export function pendingUserIds(state: DealState): string[] {
+  return [...new Set(waitingOn(state).map((w) => w.userId))].sort();
+}
+
+/** The live state, as the workflow's Query returns it. */
+export interface DealView {
+  dealId: string;
+  status: DealState['status'];
+  title: string;
+  account: DealState['account'];
+  value: Money;
+  triangle: Triangle;
+  process: { key: string; version: number };
+  stage: null | {
+    key: string;
+    index: number;
+    visit: number;
+    name: { en: string; zh: string };
+    gate: string | null;
+    enteredAt: string;
+    dueAt: string | null;
+    escalationLevel: number;
+    required: RequiredApprover[];
+    signoffs: StageVisit['signoffs'];
+    waitingOn: { role: Approver; userId: string }[];
+    decided: boolean;
+  };
+  hold: DealState['hold'];
+  seq: number;
+  history: StageSummary[];
+}
+
+export function dealView(state: DealState): DealView {
+  const s = state.stage;
+  const def = s ? currentStageDef(state) : null;
+  return {
+    dealId: state.dealId,
+    status: state.status,
+    title: state.title,
+    account: state.account,
+    value: state.value,
+    triangle: state.triangle,
+    process: state.process,
+    stage:
+      s && def
+        ? {
+            key: s.key,
+            index: s.index,
+            visit: s.visit,
+            name: def.name,
+            gate: def.gate ?? null,
+            enteredAt: s.enteredAt,
+            dueAt: s.dueAt,
+            escalationLevel: s.escalationLevel,
+            required: s.required,
+            signoffs: s.signoffs,
+            waitingOn: waitingOn(state),
+            decided: s.outcome !== null,
+          }
+        : null,
+    hold: state.hold,
+    seq: state.seq,
+    history: state.history,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The deal's state as the workflow carries it: plain JSON only, so it survives Continue-As-New
+ * unchanged (no Map, Set, Date or class instances).
+ */
+import type { Approver, ProcessDefinition, TriangleRole } from '../process/types';
+
+export type DealStatus = 'active' | 'on_hold' | 'completed' | 'lost' | 'cancelled';
+export const DEAL_STATUSES: readonly DealStatus[] = ['active', 'on_hold', 'completed', 'lost', 'cancelled'];
+
+export type Triangle = Record<TriangleRole, string>;
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+/** An approver of the current visit with the users who may sign for it, resolved at entry. */
+export interface RequiredApprover {
+  approver: Approver;
+  userIds: string[];
+  /** Added by a `when` condition (then mandatory whatever the rule). */
+  conditional: boolean;
+}
+
+export type Decision = 'approve' | 'reject';
+
+export interface Signoff {
+  role: Approver;
+  /** The user the sign-off counts for (the role holder, group member or manager). */
+  userId: string;
+  /** Who acted: the user, their delegate, or `system`. */
+  actorId: string;
+  decision: Decision;
+  comment?: string;
+  at: string;
+}
+
+export interface StageVisit {
+  key: string;
+  index: number;
+  /** 1 on first entry, +1 each time a rejection sends the deal back here. */
+  visit: number;
+  enteredAt: string;
+  /** Due time; null while on hold (see DealState.hold). */
+  dueAt: string | null;
+  required: RequiredApprover[];
+  signoffs: Signoff[];
+  /** Reminders already sent in this visit. */
+  remindersSent: number;
+  /** Escalation levels already fired in this visit (0 = none). */
+  escalationLevel: number;
+  /** Set once the gate is decided, before the workflow moves on. */
+  outcome: StageOutcome | null;
+  /** Role holders while in this stage: the first entry, then one per reassignment. */
+  holders: { role: TriangleRole; userId: string; from: string }[];
+}
+
+export type StageOutcome =
+  | { kind: 'approved'; by: 'signers' | 'system'; at: string }
+  | { kind: 'rejected'; by: 'signers' | 'system'; at: string; role: Approver; reason: string; actorId: string };
+
+/** One finished stage visit, for the completion summary, credit and SLA reports. */
+export interface StageSummary {
+  key: string;
+  index: number;
+  visit: number;
+  enteredAt: string;
+  exitedAt: string;
+  durationMs: number;
+  dueAt: string | null;
+  breached: boolean;
+  outcome: 'approved' | 'rejected' | 'auto_approved' | 'auto_rejected' | 'cancelled';
+  escalations: number;
+  signers: { role: Approver; userId: string; actorId: string; decision: Decision }[];
+  holders: Triangle;
+}
+
+export interface DealState {
+  dealId: string;
+  title: string;
+  account: { name: string; tier?: string };
+  value: Money;
+  triangle: Triangle;
+  process: { key: string; version: number };
+  definition: ProcessDefinition;
+  status: DealStatus;
+  stage: StageVisit | null;
+  /** Visits per stage key. */
+  visits: Record<string, number>;
+  /** Last timeline sequence number used. */
+  seq: number;
+  hold: { since: string; reason: string; remainingMs: number | null } | null;
+  history: StageSummary[];
+  createdBy: string;
+  createdAt: string;
+}
+
+/** What the workflow is started with. */
+export interface DealInput {
+  dealId: string;
+  title: string;
+  account: { name: string; tier?: string };
+  value: Money;
+  triangle: Triangle;
+  process: { key: string; version: number };
+  definition: ProcessDefinition;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** What a finished deal workflow returns. */
+export interface DealResult {
+  dealId: string;
+  status: DealStatus;
+  stages: StageSummary[];
+}

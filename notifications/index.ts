@@ -1,0 +1,8 @@
+/**
+ * Notification library used by the delivery activities: pure rendering, webhook request builders
+ * and the channel senders. No DB and no Temporal here.
+ */
+export * from './render';
+export * from './send';
+export * from './types';
+export * from './webhook-formats';

@@ -1,0 +1,621 @@
+/**
+ * The deal workflow: one large-account deal from lead to close, id `deal-<dealId>`.
+ *
+ * It only orchestrates. Every rule (who signs, when a gate passes, where a rejection goes, when the
+ * SLA clock fires) is a pure function in `domain/deal`. Every status change is written to Postgres
+ * through the `recordDeal` local activity, with a timeline sequence number assigned here, so a
+ * retried write is a no-op.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type {
+  DealActivities,
+  DealEventType,
+  EventRecord,
+  DealProjection,
+  NotifyIntent,
+  RecordInput,
+} from '../activities/types';
+import {
+  addRequired,
+  amendValue,
+  applySignoff,
+  autoDecide,
+  checkActiveOrHeld,
+  checkHold,
+  checkReassign,
+  checkResume,
+  checkSignoff,
+  closeVisit,
+  type CommandRefusal,
+  currentStageDef,
+  dealView,
+  enterStage,
+  hold,
+  initialState,
+  isTerminal,
+  pendingUserIds,
+  reassign,
+  type Refusal,
+  resume,
+  SYSTEM_ACTOR,
+  transitionAfter,
+  waitingOn,
+} from '../domain/deal/machine';
+import { approversFor } from '../domain/deal/rules';
+import { pauseClock, type SlaAction, slaStep } from '../domain/deal/sla';
+import type { DealInput, DealResult, DealState, RequiredApprover } from '../domain/deal/types';
+import { TRIANGLE_ROLES } from '../domain/process/types';
+import {
+  amendUpdate,
+  cancelUpdate,
+  dealQuery,
+  holdUpdate,
+  REFUSAL_FAILURE_TYPE,
+  reassignUpdate,
+  resumeUpdate,
+  signoffUpdate,
+} from './messages';
+import { LtcDueAt, LtcPendingUsers, LtcProcess, LtcStage, LtcStatus, LtcValue } from './search-attributes';
+
+const { resolveApprovers, resolveEscalationTargets, recordDeal } = proxyLocalActivities<DealActivities>({
+  startToCloseTimeout: '15s',
+  retry: {
+    initialInterval: '200ms',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: ['InvalidDealData'],
+  },
+});
+
+export type DealWorkflowArgs =
+  | { start: DealInput; options?: DealWorkflowOptions }
+  | { carried: DealState; enterIndex: number | null; options?: DealWorkflowOptions };
+
+export interface DealWorkflowOptions {
+  /** Continue-As-New after this many stage transitions in one run, besides Temporal's suggestion. */
+  maxTransitionsPerRun?: number;
+}
+
+export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> {
+  const options = args.options ?? {};
+  const state: DealState = 'start' in args ? initialState(args.start) : args.carried;
+  const def = state.definition;
+  /** Bumped whenever the SLA schedule changes (entry, hold, resume) so the wait re-arms its timer. */
+  let clock = 0;
+  let transitionsThisRun = 0;
+  let lastSearchAttributes = '';
+
+  // ------------------------------------------------------------------------------------------
+  // Writing: every change goes to the timeline with the next sequence number
+  // ------------------------------------------------------------------------------------------
+
+  function event(
+    type: DealEventType,
+    key: string,
+    data: Record<string, unknown>,
+    actorId = SYSTEM_ACTOR,
+    onBehalfOfId: string | null = null,
+  ): EventRecord {
+    state.seq += 1;
+    const stage = state.stage?.key ?? (data.stage as string | undefined) ?? null;
+    return {
+      seq: state.seq,
+      key,
+      type,
+      at: new Date().toISOString(),
+      stage,
+      actorId,
+      onBehalfOfId: onBehalfOfId && onBehalfOfId !== actorId ? onBehalfOfId : null,
+      data,
+    };
+  }
+
+  function visitKey(suffix: string): string {
+    const s = state.stage;
+    return s ? `${s.key}:${s.visit}:${suffix}` : `deal:${suffix}`;
+  }
+
+  function projection(): DealProjection {
+    const s = state.stage;
+    return {
+      projectionSeq: state.seq,
+      status: state.status,
+      value: state.value,
+      triangle: { ...state.triangle },
+      stageKey: s?.key ?? null,
+      stageIndex: s?.index ?? null,
+      stageVisit: s?.visit ?? null,
+      stageEnteredAt: s?.enteredAt ?? null,
+      dueAt: s?.dueAt ?? null,
+      escalationLevel: s?.escalationLevel ?? 0,
+      required: s?.required ?? [],
+      waitingOn: waitingOn(state),
+      pendingUserIds: pendingUserIds(state),
+      closedAt: isTerminal(state) ? new Date().toISOString() : null,
+    };
+  }
+
+  /** Build the write synchronously (a snapshot at this seq), then run it. */
+  function record(events: EventRecord[], extra: Omit<RecordInput, 'dealId' | 'events' | 'deal'> = {}): Promise<void> {
+    return recordDeal({ dealId: state.dealId, events, deal: projection(), ...extra });
+  }
+
+  function triangleIds(): string[] {
+    return [...new Set(TRIANGLE_ROLES.map((r) => state.triangle[r]))];
+  }
+
+  function notifyContext(): Record<string, unknown> {
+    const s = state.stage;
+    return {
+      dealTitle: state.title,
+      accountName: state.account.name,
+      stage: s?.key ?? null,
+      stageName: s ? currentStageDef(state).name : null,
+      dueAt: s?.dueAt ?? null,
+    };
+  }
+
+  function statusNotice(eventType: DealEventType, dedupe: string, data: Record<string, unknown>): NotifyIntent {
+    return {
+      kind: 'status',
+      event: eventType,
+      dedupe,
+      userIds: triangleIds(),
+      stage: state.stage?.key ?? null,
+      data: { ...notifyContext(), ...data },
+    };
+  }
+
+  function syncSearchAttributes(): void {
+    const s = state.stage;
+    const pending = pendingUserIds(state);
+    const snapshot = JSON.stringify([state.status, s?.key, s?.dueAt, pending, state.value.amount]);
+    if (snapshot === lastSearchAttributes) return;
+    lastSearchAttributes = snapshot;
+    upsertSearchAttributes([
+      { key: LtcStatus, value: state.status },
+      { key: LtcStage, value: s?.key ?? null },
+      { key: LtcPendingUsers, value: pending.length ? pending : null },
+      { key: LtcDueAt, value: s?.dueAt ? new Date(s.dueAt) : null },
+      { key: LtcValue, value: state.value.amount },
+      { key: LtcProcess, value: `${state.process.key}@${state.process.version}` },
+    ]);
+  }
+
+  function refuse(r: Refusal | CommandRefusal): never {
+    throw ApplicationFailure.create({
+      type: REFUSAL_FAILURE_TYPE,
+      message: r.message,
+      details: [{ code: r.code }],
+      nonRetryable: true,
+    });
+  }
+
+  function refuseIf(r: CommandRefusal | null): void {
+    if (r) refuse(r);
+  }
+
+  /** Map resolved approvers' triangle roles to the current holders (a reassignment may have raced). */
+  function withCurrentHolders(required: RequiredApprover[]): RequiredApprover[] {
+    return required.map((r) =>
+      r.approver === 'AR' || r.approver === 'SR' || r.approver === 'FR'
+        ? { ...r, userIds: [state.triangle[r.approver]] }
+        : r,
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Messages
+  // ------------------------------------------------------------------------------------------
+
+  setHandler(dealQuery, () => dealView(state));
+
+  setHandler(
+    signoffUpdate,
+    async (req) => {
+      const checked = checkSignoff(state, req);
+      if (!checked.ok) refuse(checked.refusal);
+      const stage = state.stage!;
+      const gate = applySignoff(state, { ...checked.signoff, actorId: req.actorId, decision: req.decision, comment: req.comment }, Date.now());
+      const signed = stage.signoffs[stage.signoffs.length - 1];
+      const type = req.decision === 'approve' ? 'signoff.approved' : 'signoff.rejected';
+      const target = req.decision === 'reject' ? (currentStageDef(state).onReject ?? 'lost') : undefined;
+      const ev = event(
+        type,
+        visitKey(`signoff:${signed.role}`),
+        {
+          role: signed.role,
+          visit: stage.visit,
+          comment: signed.comment ?? null,
+          ...(target ? { targetStage: target } : {}),
+        },
+        req.actorId,
+        signed.userId,
+      );
+      await record([ev], {
+        signoff: {
+          stageKey: stage.key,
+          visit: stage.visit,
+          role: signed.role,
+          userId: signed.userId,
+          actorId: signed.actorId,
+          decision: signed.decision,
+          comment: signed.comment ?? null,
+          at: signed.at,
+        },
+      });
+      syncSearchAttributes();
+      return { role: signed.role, userId: signed.userId, actorId: signed.actorId, decision: signed.decision, gate, seq: ev.seq };
+    },
+    {
+      validator: (req) => {
+        const checked = checkSignoff(state, req);
+        if (!checked.ok) refuse(checked.refusal);
+      },
+    },
+  );
+
+  setHandler(
+    holdUpdate,
+    async ({ actorId, reason }) => {
+      const r = checkHold(state);
+      if (r) refuse(r);
+      hold(state, reason, Date.now());
+      clock++;
+      const ev = event('deal.on_hold', `hold:${state.seq + 1}`, { reason, remainingMs: state.hold?.remainingMs ?? null }, actorId);
+      await record([ev], { notify: [statusNotice('deal.on_hold', `hold:${ev.seq}`, { reason })] });
+      syncSearchAttributes();
+      return dealView(state);
+    },
+    { validator: (_args) => refuseIf(checkHold(state)) },
+  );
+
+  setHandler(
+    resumeUpdate,
+    async ({ actorId }) => {
+      const r = checkResume(state);
+      if (r) refuse(r);
+      const { heldMs } = resume(state, Date.now());
+      clock++;
+      const ev = event('deal.resumed', `resume:${state.seq + 1}`, { heldMs, dueAt: state.stage?.dueAt ?? null }, actorId);
+      await record([ev], { notify: [statusNotice('deal.resumed', `resume:${ev.seq}`, {})] });
+      syncSearchAttributes();
+      return dealView(state);
+    },
+    { validator: (_args) => refuseIf(checkResume(state)) },
+  );
+
+  setHandler(
+    reassignUpdate,
+    async ({ actorId, role, userId, reason }) => {
+      const r = checkReassign(state, role, userId);
+      if (r) refuse(r);
+      const { from } = reassign(state, role, userId, Date.now());
+      const ev = event('role.reassigned', `reassign:${state.seq + 1}`, { role, from, to: userId, reason }, actorId);
+      const notify: NotifyIntent[] = [statusNotice('role.reassigned', `reassign:${ev.seq}`, { role, from, to: userId, reason })];
+      if (waitingOn(state).some((w) => w.userId === userId && w.role === role)) {
+        notify.push({
+          kind: 'task',
+          event: 'role.reassigned',
+          dedupe: `reassign:${ev.seq}`,
+          userIds: [userId],
+          stage: state.stage?.key ?? null,
+          data: { ...notifyContext(), role },
+        });
+      }
+      await record([ev], { notify });
+      syncSearchAttributes();
+      return dealView(state);
+    },
+    { validator: ({ role, userId }) => refuseIf(checkReassign(state, role, userId)) },
+  );
+
+  setHandler(
+    amendUpdate,
+    async ({ actorId, value }) => {
+      const r = checkActiveOrHeld(state);
+      if (r) refuse(r);
+      const from = state.value;
+      const at = state.stage ? { key: state.stage.key, visit: state.stage.visit } : null;
+      const { added, removed } = amendValue(state, value);
+      let resolved: RequiredApprover[] = [];
+      if (added.length && at) {
+        const wanted = approversFor(currentStageDef(state), value).filter((a) => added.includes(a.approver));
+        resolved = await resolveApprovers({ dealId: state.dealId, triangle: state.triangle, approvers: wanted });
+        const s = state.stage;
+        if (s && s.key === at.key && s.visit === at.visit && !s.outcome) addRequired(state, withCurrentHolders(resolved), Date.now());
+        else resolved = [];
+      }
+      const ev = event('deal.amended', `amend:${state.seq + 1}`, { from, to: value, addedApprovers: added, removedApprovers: removed }, actorId);
+      const notify: NotifyIntent[] = resolved.length
+        ? [
+            {
+              kind: 'task',
+              event: 'deal.amended',
+              dedupe: `amend:${ev.seq}`,
+              userIds: [...new Set(resolved.flatMap((x) => x.userIds))],
+              stage: state.stage?.key ?? null,
+              data: notifyContext(),
+            },
+          ]
+        : [];
+      await record([ev], { notify });
+      syncSearchAttributes();
+      return dealView(state);
+    },
+    {
+      validator: ({ value }) => {
+        const r = checkActiveOrHeld(state);
+        if (r) refuse(r);
+        if (!(value.amount >= 0)) refuse({ code: 'invalid', message: 'value.amount must not be negative' });
+      },
+    },
+  );
+
+  setHandler(
+    cancelUpdate,
+    async ({ actorId, reason }) => {
+      const r = checkActiveOrHeld(state);
+      if (r) refuse(r);
+      const notice = statusNotice('deal.cancelled', 'cancelled', { reason });
+      const now = Date.now();
+      const summary = state.stage ? closeVisit(state, now, true) : undefined;
+      state.status = 'cancelled';
+      state.hold = null;
+      const ev = event('deal.cancelled', 'deal:cancelled', { reason, stage: summary?.key ?? null }, actorId);
+      await record([ev], {
+        notify: [notice],
+        ...(summary ? { stageVisit: { ...summary, weights: weightsOf(summary.key) } } : {}),
+      });
+      syncSearchAttributes();
+      return dealView(state);
+    },
+    { validator: (_args) => refuseIf(checkActiveOrHeld(state)) },
+  );
+
+  function weightsOf(stageKey: string) {
+    return def.stages.find((s) => s.key === stageKey)?.weights ?? {};
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stages
+  // ------------------------------------------------------------------------------------------
+
+  async function enter(index: number): Promise<void> {
+    const stageDefinition = def.stages[index];
+    const required = await resolveApprovers({
+      dealId: state.dealId,
+      triangle: state.triangle,
+      approvers: approversFor(stageDefinition, state.value),
+    });
+    if (isTerminal(state)) return; // cancelled while resolving
+    const now = Date.now();
+    const visit = enterStage(state, index, withCurrentHolders(required), now);
+    if (state.status === 'on_hold' && state.hold) {
+      state.hold.remainingMs = pauseClock(visit, now);
+      visit.dueAt = null;
+    }
+    clock++;
+    transitionsThisRun++;
+    const unresolved = visit.required.filter((r) => r.userIds.length === 0).map((r) => r.approver);
+    const ev = event('stage.entered', visitKey('entered'), {
+      visit: visit.visit,
+      index,
+      dueAt: visit.dueAt,
+      required: visit.required.map((r) => ({ approver: r.approver, userIds: r.userIds })),
+      ...(unresolved.length ? { unresolved } : {}),
+    });
+    const pending = pendingUserIds(state);
+    await record([ev], {
+      notify: pending.length
+        ? [
+            {
+              kind: 'task',
+              event: 'stage.entered',
+              dedupe: visitKey('task'),
+              userIds: pending,
+              stage: visit.key,
+              data: { ...notifyContext(), waitingOn: waitingOn(state) },
+            },
+          ]
+        : [],
+    });
+    syncSearchAttributes();
+  }
+
+  async function fire(action: SlaAction): Promise<void> {
+    const stage = state.stage!;
+    if (action.kind === 'reminder') {
+      const pending = pendingUserIds(state);
+      const ev = event('stage.reminder', visitKey(`reminder:${action.index}`), {
+        visit: stage.visit,
+        index: action.index,
+        timeLeftMs: action.timeLeftMs,
+        dueAt: stage.dueAt,
+        notified: pending,
+      });
+      await record([ev], {
+        notify: [
+          {
+            kind: 'reminder',
+            event: 'stage.reminder',
+            dedupe: visitKey(`reminder:${action.index}`),
+            userIds: pending,
+            stage: stage.key,
+            data: { ...notifyContext(), timeLeftMs: action.timeLeftMs },
+          },
+        ],
+      });
+      return;
+    }
+    stage.escalationLevel = action.level;
+    const pending = pendingUserIds(state);
+    const waiting = waitingOn(state);
+    const targets = await resolveEscalationTargets({
+      dealId: state.dealId,
+      triangle: state.triangle,
+      targets: action.def.notify,
+      pendingUserIds: pending,
+    });
+    const events = [
+      event('stage.escalated', visitKey(`escalated:${action.level}`), {
+        visit: stage.visit,
+        level: action.level,
+        targets: action.def.notify,
+        notified: targets,
+        waitingOn: waiting,
+        dueAt: stage.dueAt,
+      }),
+    ];
+    if (action.def.action && !stage.outcome) {
+      autoDecide(state, action.def.action, action.level, Date.now());
+      events.push(
+        event('stage.auto_decided', visitKey('auto_decided'), {
+          visit: stage.visit,
+          level: action.level,
+          decision: action.def.action,
+          ...(action.def.action === 'reject' ? { targetStage: currentStageDef(state).onReject ?? 'lost' } : {}),
+        }),
+      );
+    }
+    await record(events, {
+      notify: [
+        {
+          kind: 'escalation',
+          event: 'stage.escalated',
+          dedupe: visitKey(`escalated:${action.level}`),
+          userIds: targets,
+          stage: stage.key,
+          data: { ...notifyContext(), level: action.level, waitingOn: waiting },
+        },
+      ],
+    });
+  }
+
+  /** The current stage is decided: close the visit and move on, complete or lose the deal. */
+  async function finishStage(): Promise<number | null> {
+    const visit = state.stage!;
+    const outcome = visit.outcome!;
+    const transition = transitionAfter(def, visit);
+    const context = notifyContext();
+    const summary = closeVisit(state, Date.now());
+    const next = transition.kind === 'enter' ? def.stages[transition.index].key : null;
+    const events = [
+      event('stage.completed', `${summary.key}:${summary.visit}:completed`, {
+        stage: summary.key,
+        visit: summary.visit,
+        outcome: summary.outcome,
+        durationMs: summary.durationMs,
+        escalations: summary.escalations,
+        nextStage: transition.kind === 'enter' ? next : transition.kind,
+        ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
+      }),
+    ];
+    const notify: NotifyIntent[] = [
+      {
+        kind: 'decision',
+        event: outcome.kind === 'rejected' ? 'signoff.rejected' : 'stage.completed',
+        dedupe: `${summary.key}:${summary.visit}:decision`,
+        userIds: triangleIds(),
+        stage: summary.key,
+        data: {
+          ...context,
+          decision: outcome.kind === 'approved' ? 'approve' : 'reject',
+          ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
+          targetStage: next,
+          targetStageName: next ? def.stages[transition.kind === 'enter' ? transition.index : 0].name : null,
+        },
+      },
+    ];
+    if (transition.kind === 'complete' || transition.kind === 'lost') {
+      state.status = transition.kind === 'complete' ? 'completed' : 'lost';
+      const type = transition.kind === 'complete' ? 'deal.completed' : 'deal.lost';
+      events.push(
+        event(type, `deal:${state.status}`, {
+          stage: summary.key,
+          stages: state.history.length,
+          ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
+        }),
+      );
+      notify.push(statusNotice(type, state.status, { ...context, ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}) }));
+    }
+    await record(events, { notify, stageVisit: { ...summary, weights: weightsOf(summary.key) } });
+    syncSearchAttributes();
+    return transition.kind === 'enter' ? transition.index : null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Main loop
+  // ------------------------------------------------------------------------------------------
+
+  let enterIndex: number | null = null;
+  if ('start' in args) {
+    const ev = event('deal.created', 'deal:created', {
+      title: state.title,
+      value: state.value,
+      triangle: state.triangle,
+      process: state.process,
+    }, state.createdBy);
+    await record([ev]);
+    enterIndex = 0;
+  } else {
+    enterIndex = args.enterIndex;
+  }
+  syncSearchAttributes();
+  if (enterIndex !== null && !isTerminal(state)) await enter(enterIndex);
+
+  while (!isTerminal(state)) {
+    const stage = state.stage;
+    if (!stage) {
+      // Only reachable if a stage entry was interrupted; nothing to wait on.
+      await condition(() => isTerminal(state) || state.stage !== null);
+      continue;
+    }
+    if (stage.outcome) {
+      const next = await finishStage();
+      if (next === null) break;
+      if (shouldContinueAsNew()) {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof dealWorkflow>({ carried: state, enterIndex: next, options });
+      }
+      await enter(next);
+      continue;
+    }
+    if (state.status === 'on_hold') {
+      const seen = clock;
+      await condition(() => clock !== seen || isTerminal(state) || stage !== state.stage);
+      continue;
+    }
+    const step = slaStep(currentStageDef(state), stage, Date.now());
+    stage.remindersSent = step.remindersSent;
+    if (step.fire.length) {
+      for (const action of step.fire) {
+        if (stage.outcome || state.stage !== stage || state.status !== 'active') break;
+        await fire(action);
+      }
+      syncSearchAttributes();
+      continue;
+    }
+    const seen = clock;
+    const wake = () => stage.outcome !== null || state.stage !== stage || state.status !== 'active' || clock !== seen;
+    if (step.next) await condition(wake, Math.max(1, step.next.at - Date.now()));
+    else await condition(wake);
+  }
+
+  await condition(allHandlersFinished);
+  return { dealId: state.dealId, status: state.status, stages: state.history };
+
+  function shouldContinueAsNew(): boolean {
+    if (workflowInfo().continueAsNewSuggested) return true;
+    return options.maxTransitionsPerRun !== undefined && transitionsThisRun >= options.maxTransitionsPerRun;
+  }
+}

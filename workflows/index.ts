@@ -1,0 +1,3 @@
+/** Everything the worker's workflow bundle exports. */
+export { bareWorkflow } from './bare';
+export { dealWorkflow } from './deal';
