@@ -2,7 +2,7 @@
  * Two projects: `unit` (pure code, no servers) and `integration` (real Temporal dev server and
  * real Postgres, started by scripts/test-stack.ts before jest runs; run --runInBand).
  */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -28,7 +28,9 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
     activities,
     // Keep the sticky cache warm for many open deals; each cached deal holds its plain-JSON state.
     maxCachedWorkflows: 2000,

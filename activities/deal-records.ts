@@ -59,7 +59,9 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
     const wanted = [...new Set(intents.flatMap((i) => i.userIds))];
     const waitingIds = [
       ...new Set(
-        intents.flatMap((i) => ((i.data.waitingOn as { userId: string }[] | undefined) ?? []).map((w) => w.userId)),
+        intents.flatMap((i) =>
+          ((i.data.waitingOn as { userId: string }[] | undefined) ?? []).map((w) => w.userId),
+        ),
       ),
     ];
     const people = new Map((await userRows([...new Set([...wanted, ...waitingIds])])).map((u) => [u.id, u]));
@@ -72,7 +74,10 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         dealTitle: String(d.dealTitle ?? ''),
         accountName: String(d.accountName ?? ''),
         stage: intent.stage ?? '',
-        stageName: (d.stageName as NotificationContext['stageName']) ?? { en: intent.stage ?? '', zh: intent.stage ?? '' },
+        stageName: (d.stageName as NotificationContext['stageName']) ?? {
+          en: intent.stage ?? '',
+          zh: intent.stage ?? '',
+        },
         dueAt: (d.dueAt as string | null | undefined) ?? null,
         ...(d.role ? { role: String(d.role) } : {}),
         ...(typeof d.timeLeftMs === 'number' ? { timeLeftMs: d.timeLeftMs } : {}),
@@ -116,13 +121,17 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
     /** Users who may sign for each approver: triangle holders, the AR's manager, group members. */
     async resolveApprovers(input: ResolveApproversInput): Promise<RequiredApprover[]> {
       const needsManager = input.approvers.some((a) => a.approver === 'manager');
-      const groups = input.approvers.filter((a) => a.approver.startsWith('group:')).map((a) => a.approver.slice(6));
+      const groups = input.approvers
+        .filter((a) => a.approver.startsWith('group:'))
+        .map((a) => a.approver.slice(6));
       const ar = needsManager ? (await userRows([input.triangle.AR]))[0] : undefined;
       const members = groups.length
         ? await db
             .select({ id: users.id, groups: users.groups })
             .from(users)
-            .where(sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`)
+            .where(
+              sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`,
+            )
             .orderBy(users.id)
         : [];
       return input.approvers.map(({ approver, conditional }) => {
@@ -141,16 +150,17 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       const managers = [...new Set(pending.map((p) => p.managerId).filter((m): m is string => !!m))];
       const managerRows = input.targets.includes('manager+1') ? await userRows(managers) : [];
       for (const target of input.targets) {
-        if (target === 'manager') managers.forEach((m) => out.add(m));
-        else if (target === 'manager+1') managerRows.forEach((m) => m.managerId && out.add(m.managerId));
-        else if (target === 'AR' || target === 'SR' || target === 'FR') out.add(input.triangle[target]);
+        if (target === 'manager') for (const m of managers) out.add(m);
+        else if (target === 'manager+1') {
+          for (const m of managerRows) if (m.managerId) out.add(m.managerId);
+        } else if (target === 'AR' || target === 'SR' || target === 'FR') out.add(input.triangle[target]);
         else {
           const group = target.slice(6);
           const rows = await db
             .select({ id: users.id })
             .from(users)
             .where(sql`${group} = ANY(${users.groups})`);
-          rows.forEach((r) => out.add(r.id));
+          for (const r of rows) out.add(r.id);
         }
       }
       return [...out].sort();

@@ -2,8 +2,9 @@
  * The contract between the deal workflow and its activities: plain types only, so workflows can
  * `import type` them.
  */
-import type { Approver, EscalationTarget } from '../domain/process/types';
+
 import type { Money, RequiredApprover, StageSummary, Triangle } from '../domain/deal/types';
+import type { Approver, EscalationTarget } from '../domain/process/types';
 
 export const DEAL_EVENT_TYPES = [
   'deal.created',

@@ -25,7 +25,9 @@ export const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('ltc-deals'),
   TEMPORAL_UI_URL: optionalString,
   DATA_DIR: z.string().min(1).default('.data'),
-  LTC_BOOTSTRAP_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  LTC_BOOTSTRAP_ADMIN_TOKEN: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   PUBLIC_URL: optionalString,
   SMTP_URL: optionalString,

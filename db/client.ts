@@ -18,10 +18,17 @@ export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
 }
 
 /** The Postgres error behind a drizzle error (drizzle 0.45 wraps it on `err.cause`). */
-export function pgErrorOf(err: unknown): { code?: string; constraint_name?: string; message?: string } | undefined {
+export function pgErrorOf(
+  err: unknown,
+): { code?: string; constraint_name?: string; message?: string } | undefined {
   let e: unknown = err;
   for (let i = 0; i < 3 && e; i++) {
-    if (typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
+    if (
+      typeof e === 'object' &&
+      e !== null &&
+      'code' in e &&
+      typeof (e as { code: unknown }).code === 'string'
+    ) {
       return e as { code?: string; constraint_name?: string; message?: string };
     }
     e = (e as { cause?: unknown }).cause;

@@ -257,7 +257,10 @@ export const notificationDeliveries = pgTable(
     updatedAt: tz('updated_at').notNull().defaultNow(),
     sentAt: tz('sent_at'),
   },
-  (t) => [primaryKey({ columns: [t.notificationId, t.channel] }), index('deliveries_status_idx').on(t.status)],
+  (t) => [
+    primaryKey({ columns: [t.notificationId, t.channel] }),
+    index('deliveries_status_idx').on(t.status),
+  ],
 );
 
 export const webhooks = pgTable('webhooks', {

@@ -2,7 +2,7 @@
 // Entry point of `npm start`, `npm test` and `npm run bench`. Node built-ins only: it runs before
 // node_modules exists, installs it when missing (npm ci), then hands over to the TypeScript stack
 // scripts through tsx.
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

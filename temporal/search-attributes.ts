@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import type { NativeConnection } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
@@ -16,7 +16,10 @@ type AnyConnection = Pick<Connection | NativeConnection, 'operatorService'>;
  * Register the project's custom search attributes on the namespace when missing (any server,
  * including a production cluster given by TEMPORAL_ADDRESS). Returns the names it added.
  */
-export async function ensureSearchAttributes(connection: AnyConnection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(
+  connection: AnyConnection,
+  namespace: string,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const have = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !have.has(name));

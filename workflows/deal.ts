@@ -19,8 +19,8 @@ import {
 import type {
   DealActivities,
   DealEventType,
-  EventRecord,
   DealProjection,
+  EventRecord,
   NotifyIntent,
   RecordInput,
 } from '../activities/types';
@@ -29,13 +29,13 @@ import {
   amendValue,
   applySignoff,
   autoDecide,
+  type CommandRefusal,
   checkActiveOrHeld,
   checkHold,
   checkReassign,
   checkResume,
   checkSignoff,
   closeVisit,
-  type CommandRefusal,
   currentStageDef,
   dealView,
   enterStage,
@@ -43,8 +43,8 @@ import {
   initialState,
   isTerminal,
   pendingUserIds,
-  reassign,
   type Refusal,
+  reassign,
   resume,
   SYSTEM_ACTOR,
   transitionAfter,
@@ -60,6 +60,7 @@ import {
   dealQuery,
   holdUpdate,
   REFUSAL_FAILURE_TYPE,
+  readyUpdate,
   reassignUpdate,
   resumeUpdate,
   signoffUpdate,
@@ -93,6 +94,8 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   let clock = 0;
   let transitionsThisRun = 0;
   let lastSearchAttributes = '';
+  /** True once the first stage entry is written (a continued run starts ready). */
+  let ready = !('start' in args);
 
   // ------------------------------------------------------------------------------------------
   // Writing: every change goes to the timeline with the next sequence number
@@ -145,7 +148,10 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   }
 
   /** Build the write synchronously (a snapshot at this seq), then run it. */
-  function record(events: EventRecord[], extra: Omit<RecordInput, 'dealId' | 'events' | 'deal'> = {}): Promise<void> {
+  function record(
+    events: EventRecord[],
+    extra: Omit<RecordInput, 'dealId' | 'events' | 'deal'> = {},
+  ): Promise<void> {
     return recordDeal({ dealId: state.dealId, events, deal: projection(), ...extra });
   }
 
@@ -164,7 +170,11 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     };
   }
 
-  function statusNotice(eventType: DealEventType, dedupe: string, data: Record<string, unknown>): NotifyIntent {
+  function statusNotice(
+    eventType: DealEventType,
+    dedupe: string,
+    data: Record<string, unknown>,
+  ): NotifyIntent {
     return {
       kind: 'status',
       event: eventType,
@@ -219,13 +229,22 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
 
   setHandler(dealQuery, () => dealView(state));
 
+  setHandler(readyUpdate, async () => {
+    await condition(() => ready || isTerminal(state));
+    return dealView(state);
+  });
+
   setHandler(
     signoffUpdate,
     async (req) => {
       const checked = checkSignoff(state, req);
       if (!checked.ok) refuse(checked.refusal);
       const stage = state.stage!;
-      const gate = applySignoff(state, { ...checked.signoff, actorId: req.actorId, decision: req.decision, comment: req.comment }, Date.now());
+      const gate = applySignoff(
+        state,
+        { ...checked.signoff, actorId: req.actorId, decision: req.decision, comment: req.comment },
+        Date.now(),
+      );
       const signed = stage.signoffs[stage.signoffs.length - 1];
       const type = req.decision === 'approve' ? 'signoff.approved' : 'signoff.rejected';
       const target = req.decision === 'reject' ? (currentStageDef(state).onReject ?? 'lost') : undefined;
@@ -254,7 +273,14 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         },
       });
       syncSearchAttributes();
-      return { role: signed.role, userId: signed.userId, actorId: signed.actorId, decision: signed.decision, gate, seq: ev.seq };
+      return {
+        role: signed.role,
+        userId: signed.userId,
+        actorId: signed.actorId,
+        decision: signed.decision,
+        gate,
+        seq: ev.seq,
+      };
     },
     {
       validator: (req) => {
@@ -271,7 +297,12 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       if (r) refuse(r);
       hold(state, reason, Date.now());
       clock++;
-      const ev = event('deal.on_hold', `hold:${state.seq + 1}`, { reason, remainingMs: state.hold?.remainingMs ?? null }, actorId);
+      const ev = event(
+        'deal.on_hold',
+        `hold:${state.seq + 1}`,
+        { reason, remainingMs: state.hold?.remainingMs ?? null },
+        actorId,
+      );
       await record([ev], { notify: [statusNotice('deal.on_hold', `hold:${ev.seq}`, { reason })] });
       syncSearchAttributes();
       return dealView(state);
@@ -286,7 +317,12 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       if (r) refuse(r);
       const { heldMs } = resume(state, Date.now());
       clock++;
-      const ev = event('deal.resumed', `resume:${state.seq + 1}`, { heldMs, dueAt: state.stage?.dueAt ?? null }, actorId);
+      const ev = event(
+        'deal.resumed',
+        `resume:${state.seq + 1}`,
+        { heldMs, dueAt: state.stage?.dueAt ?? null },
+        actorId,
+      );
       await record([ev], { notify: [statusNotice('deal.resumed', `resume:${ev.seq}`, {})] });
       syncSearchAttributes();
       return dealView(state);
@@ -300,8 +336,15 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       const r = checkReassign(state, role, userId);
       if (r) refuse(r);
       const { from } = reassign(state, role, userId, Date.now());
-      const ev = event('role.reassigned', `reassign:${state.seq + 1}`, { role, from, to: userId, reason }, actorId);
-      const notify: NotifyIntent[] = [statusNotice('role.reassigned', `reassign:${ev.seq}`, { role, from, to: userId, reason })];
+      const ev = event(
+        'role.reassigned',
+        `reassign:${state.seq + 1}`,
+        { role, from, to: userId, reason },
+        actorId,
+      );
+      const notify: NotifyIntent[] = [
+        statusNotice('role.reassigned', `reassign:${ev.seq}`, { role, from, to: userId, reason }),
+      ];
       if (waitingOn(state).some((w) => w.userId === userId && w.role === role)) {
         notify.push({
           kind: 'task',
@@ -330,12 +373,22 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       let resolved: RequiredApprover[] = [];
       if (added.length && at) {
         const wanted = approversFor(currentStageDef(state), value).filter((a) => added.includes(a.approver));
-        resolved = await resolveApprovers({ dealId: state.dealId, triangle: state.triangle, approvers: wanted });
+        resolved = await resolveApprovers({
+          dealId: state.dealId,
+          triangle: state.triangle,
+          approvers: wanted,
+        });
         const s = state.stage;
-        if (s && s.key === at.key && s.visit === at.visit && !s.outcome) addRequired(state, withCurrentHolders(resolved), Date.now());
+        if (s && s.key === at.key && s.visit === at.visit && !s.outcome)
+          addRequired(state, withCurrentHolders(resolved), Date.now());
         else resolved = [];
       }
-      const ev = event('deal.amended', `amend:${state.seq + 1}`, { from, to: value, addedApprovers: added, removedApprovers: removed }, actorId);
+      const ev = event(
+        'deal.amended',
+        `amend:${state.seq + 1}`,
+        { from, to: value, addedApprovers: added, removedApprovers: removed },
+        actorId,
+      );
       const notify: NotifyIntent[] = resolved.length
         ? [
             {
@@ -483,7 +536,9 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
           visit: stage.visit,
           level: action.level,
           decision: action.def.action,
-          ...(action.def.action === 'reject' ? { targetStage: currentStageDef(state).onReject ?? 'lost' } : {}),
+          ...(action.def.action === 'reject'
+            ? { targetStage: currentStageDef(state).onReject ?? 'lost' }
+            : {}),
         }),
       );
     }
@@ -546,7 +601,12 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
           ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
         }),
       );
-      notify.push(statusNotice(type, state.status, { ...context, ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}) }));
+      notify.push(
+        statusNotice(type, state.status, {
+          ...context,
+          ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
+        }),
+      );
     }
     await record(events, { notify, stageVisit: { ...summary, weights: weightsOf(summary.key) } });
     syncSearchAttributes();
@@ -559,12 +619,17 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
 
   let enterIndex: number | null = null;
   if ('start' in args) {
-    const ev = event('deal.created', 'deal:created', {
-      title: state.title,
-      value: state.value,
-      triangle: state.triangle,
-      process: state.process,
-    }, state.createdBy);
+    const ev = event(
+      'deal.created',
+      'deal:created',
+      {
+        title: state.title,
+        value: state.value,
+        triangle: state.triangle,
+        process: state.process,
+      },
+      state.createdBy,
+    );
     await record([ev]);
     enterIndex = 0;
   } else {
@@ -572,6 +637,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   }
   syncSearchAttributes();
   if (enterIndex !== null && !isTerminal(state)) await enter(enterIndex);
+  ready = true;
 
   while (!isTerminal(state)) {
     const stage = state.stage;
@@ -606,7 +672,8 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       continue;
     }
     const seen = clock;
-    const wake = () => stage.outcome !== null || state.stage !== stage || state.status !== 'active' || clock !== seen;
+    const wake = () =>
+      stage.outcome !== null || state.stage !== stage || state.status !== 'active' || clock !== seen;
     if (step.next) await condition(wake, Math.max(1, step.next.at - Date.now()));
     else await condition(wake);
   }

@@ -58,6 +58,9 @@ export const reassignUpdate = defineUpdate<DealView, [ReassignArgs]>('reassign')
 export const amendUpdate = defineUpdate<DealView, [AmendArgs]>('amend');
 export const cancelUpdate = defineUpdate<DealView, [CancelArgs]>('cancel');
 
+/** Answers once the deal has entered its first stage (used with update-with-start on creation). */
+export const readyUpdate = defineUpdate<DealView, []>('ready');
+
 export const dealQuery = defineQuery<DealView>('deal');
 
 /** ApplicationFailure types thrown by validators, mapped to HTTP statuses by the API. */

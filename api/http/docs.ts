@@ -15,7 +15,12 @@ export interface DocsOptions {
 }
 
 /** Files of swagger-ui-dist the page needs; nothing else of the package is exposed. */
-export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'];
+export const DOCS_ASSETS = [
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'favicon-32x32.png',
+  'favicon-16x16.png',
+];
 
 const CSP = [
   "default-src 'self'",
@@ -88,7 +93,12 @@ export function docsRouter(options: DocsOptions = {}): Router {
     res.set('Cache-Control', 'no-cache');
     res.type('application/javascript').send(init);
   });
-  const serveAsset = express.static(assetsDir, { index: false, fallthrough: true, maxAge: '1d', immutable: false });
+  const serveAsset = express.static(assetsDir, {
+    index: false,
+    fallthrough: true,
+    maxAge: '1d',
+    immutable: false,
+  });
   router.use('/docs/assets', (req, res, next) => {
     if (!allowed.has(req.path)) return next();
     return serveAsset(req, res, next);

@@ -39,12 +39,16 @@ export function formatZodPath(path: readonly PropertyKey[]): string {
 type ZodIssueLike = z.core.$ZodIssue;
 
 /** Flattens zod issues into `errors[]`; an unrecognized-keys issue yields one entry per key. */
-export function zodIssuesToErrors(issues: readonly ZodIssueLike[], prefix: PropertyKey[] = []): ProblemFieldError[] {
+export function zodIssuesToErrors(
+  issues: readonly ZodIssueLike[],
+  prefix: PropertyKey[] = [],
+): ProblemFieldError[] {
   const out: ProblemFieldError[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
-      for (const key of issue.keys) out.push({ path: formatZodPath([...path, key]), message: 'Unrecognized key' });
+      for (const key of issue.keys)
+        out.push({ path: formatZodPath([...path, key]), message: 'Unrecognized key' });
     } else {
       out.push({ path: formatZodPath(path), message: issue.message });
     }

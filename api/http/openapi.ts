@@ -8,7 +8,13 @@ import { STATUS_CODES } from 'node:http';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem';
-import { pathParamNames, type RegisteredRoute, type ResponseSpec, type RouteRegistry, toOpenApiPath } from './route';
+import {
+  pathParamNames,
+  type RegisteredRoute,
+  type ResponseSpec,
+  type RouteRegistry,
+  toOpenApiPath,
+} from './route';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -178,7 +184,11 @@ class SchemaStore {
     let name = base;
     for (let i = 2; ; i++) {
       const hoisted = mapRefs(rewritten, (ref) =>
-        ref === '#' ? COMPONENT_PREFIX + name : ref.startsWith('#/') && !ref.startsWith(COMPONENT_PREFIX) ? COMPONENT_PREFIX + name + ref.slice(1) : ref,
+        ref === '#'
+          ? COMPONENT_PREFIX + name
+          : ref.startsWith('#/') && !ref.startsWith(COMPONENT_PREFIX)
+            ? COMPONENT_PREFIX + name + ref.slice(1)
+            : ref,
       ) as JsonSchema;
       const existing = this.schemas[name];
       if (!existing || stable(existing) === stable(hoisted)) {
@@ -205,12 +215,20 @@ function isZodSchema(value: unknown): value is z.ZodType {
   return value instanceof z.core.$ZodType || (typeof value === 'object' && value !== null && '_zod' in value);
 }
 
-function buildResponse(status: number, spec: ResponseSpec, store: SchemaStore, hint: string): OpenApiResponse {
+function buildResponse(
+  status: number,
+  spec: ResponseSpec,
+  store: SchemaStore,
+  hint: string,
+): OpenApiResponse {
   const phrase = STATUS_CODES[status] ?? `Status ${status}`;
   if (spec === 'problem') return problemResponse(status, store);
   if (spec === null) return { description: phrase };
   if (isZodSchema(spec)) {
-    return { description: phrase, content: { 'application/json': { schema: store.convert(spec, 'output', hint) } } };
+    return {
+      description: phrase,
+      content: { 'application/json': { schema: store.convert(spec, 'output', hint) } },
+    };
   }
   const description = spec.description ?? phrase;
   let response: OpenApiResponse;
@@ -266,10 +284,14 @@ function acceptsUndefined(schema: z.ZodType): boolean {
   }
 }
 
-function buildOperation(route: RegisteredRoute, store: SchemaStore, responses: Record<string, OpenApiResponse>) {
+function buildOperation(
+  route: RegisteredRoute,
+  store: SchemaStore,
+  responses: Record<string, OpenApiResponse>,
+) {
   const { spec, operationId } = route;
   const hint = pascal(operationId);
-  const op: OpenApiOperation = { operationId, responses };
+  const op = { operationId } as OpenApiOperation;
   if (spec.summary) op.summary = spec.summary;
   if (spec.description) op.description = spec.description;
   if (spec.tags?.length) op.tags = spec.tags;
@@ -293,6 +315,7 @@ function buildOperation(route: RegisteredRoute, store: SchemaStore, responses: R
       content: Object.fromEntries(types.map((t) => [t, { schema }])),
     };
   }
+  op.responses = responses;
   return op;
 }
 
@@ -313,11 +336,16 @@ function buildResponses(route: RegisteredRoute, store: SchemaStore): Record<stri
     add(429, () => ({
       ...problemResponse(429, store, 'Rate limit exceeded for this token'),
       headers: {
-        'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
+        'Retry-After': {
+          description: 'Seconds to wait before retrying',
+          schema: { type: 'integer', minimum: 1 },
+        },
       },
     }));
   }
-  add(500, () => problemResponse(500, store, 'Unexpected error; the body carries a requestId found in the logs'));
+  add(500, () =>
+    problemResponse(500, store, 'Unexpected error; the body carries a requestId found in the logs'),
+  );
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => Number(a) - Number(b)));
 }
 
@@ -337,7 +365,8 @@ export function buildOpenApiDocument(registry: RouteRegistry, info: OpenApiInfo)
   });
 
   const tagNames: string[] = [];
-  for (const route of routes) for (const t of route.spec.tags ?? []) if (!tagNames.includes(t)) tagNames.push(t);
+  for (const route of routes)
+    for (const t of route.spec.tags ?? []) if (!tagNames.includes(t)) tagNames.push(t);
   const described = new Map((info.tags ?? []).map((t) => [t.name, t]));
   const tags = [...tagNames.map((name) => described.get(name) ?? { name })];
   for (const t of info.tags ?? []) if (!tagNames.includes(t.name)) tags.push(t);
@@ -349,7 +378,11 @@ export function buildOpenApiDocument(registry: RouteRegistry, info: OpenApiInfo)
     components: {
       schemas: store.schemas,
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token: `Authorization: Bearer <token>`' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'API token: `Authorization: Bearer <token>`',
+        },
       },
     },
   };

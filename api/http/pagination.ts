@@ -51,8 +51,14 @@ function invalidCursor(): never {
 
 /** Decodes and validates a cursor; a malformed one is a 400 with `errors[0].path === 'query.cursor'`. */
 export function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.output<S>;
-export function decodeCursor<S extends z.ZodType>(cursor: string | undefined, schema: S): z.output<S> | undefined;
-export function decodeCursor<S extends z.ZodType>(cursor: string | undefined, schema: S): z.output<S> | undefined {
+export function decodeCursor<S extends z.ZodType>(
+  cursor: string | undefined,
+  schema: S,
+): z.output<S> | undefined;
+export function decodeCursor<S extends z.ZodType>(
+  cursor: string | undefined,
+  schema: S,
+): z.output<S> | undefined {
   if (cursor === undefined) return undefined;
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) invalidCursor();
   let json: unknown;

@@ -98,7 +98,12 @@ export class HttpProblem extends Error {
 
   /** The problem+json body. `requestId` is added when known. */
   toBody(requestId?: string): ProblemBody {
-    const body: ProblemBody = { type: this.type, title: this.title, status: this.status, detail: this.detail };
+    const body: ProblemBody = {
+      type: this.type,
+      title: this.title,
+      status: this.status,
+      detail: this.detail,
+    };
     if (this.extensions) {
       for (const [k, v] of Object.entries(this.extensions)) {
         if (!RESERVED_MEMBERS.has(k)) body[k] = v;

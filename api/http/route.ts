@@ -105,11 +105,7 @@ export interface RouteRegistry {
     P extends z.ZodType | undefined = undefined,
     Q extends z.ZodType | undefined = undefined,
     B extends z.ZodType | undefined = undefined,
-  >(
-    router: IRouter,
-    spec: RouteSpec<P, Q, B>,
-    ...handlers: RouteHandler<P, Q, B>[]
-  ): void;
+  >(router: IRouter, spec: RouteSpec<P, Q, B>, ...handlers: RouteHandler<P, Q, B>[]): void;
   /** A view that documents routes under `prefix` (mount its routers at the same path). Shares records. */
   withPrefix(prefix: string): RouteRegistry;
   /** Sets/replaces auth and write-limit middleware; takes effect for already-registered routes too. */
@@ -163,8 +159,8 @@ function defaultOperationId(method: HttpMethod, path: string): string {
 
 /** Object keys of a zod object schema, or undefined when the schema is not a plain object. */
 function objectKeys(schema: z.ZodType): string[] | undefined {
-  const def = (schema as unknown as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })._zod
-    ?.def;
+  const def = (schema as unknown as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })
+    ._zod?.def;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
 }
 
@@ -229,7 +225,8 @@ function makeRegistry(shared: SharedState, prefix: string): RouteRegistry {
       validateSpec(anySpec, fullPath);
       // `/a/:id` and `/a/:x` are the same OpenAPI path template.
       const key = `${spec.method} ${fullPath.replace(PATH_PARAM, '{}')}`;
-      if (shared.keys.has(key)) throw new Error(`route already registered: ${spec.method.toUpperCase()} ${fullPath}`);
+      if (shared.keys.has(key))
+        throw new Error(`route already registered: ${spec.method.toUpperCase()} ${fullPath}`);
       const operationId = spec.operationId ?? defaultOperationId(spec.method, fullPath);
       if (shared.operationIds.has(operationId)) throw new Error(`duplicate operationId '${operationId}'`);
       if (handlers.length === 0) throw new Error(`${spec.method.toUpperCase()} ${fullPath} has no handler`);

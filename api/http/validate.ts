@@ -22,7 +22,8 @@ export interface RequestSchemas<
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** Shape of `res.locals` after `validate()` ran with the given schemas. */
-export interface ValidatedLocals<P = undefined, Q = undefined, B = undefined> extends Record<string, unknown> {
+export interface ValidatedLocals<P = undefined, Q = undefined, B = undefined>
+  extends Record<string, unknown> {
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;

@@ -56,7 +56,12 @@ export function isTerminal(state: Pick<DealState, 'status'>): boolean {
 }
 
 /** Enter stage `index`: a new visit with fresh sign-offs and a new due time. */
-export function enterStage(state: DealState, index: number, required: RequiredApprover[], now: number): StageVisit {
+export function enterStage(
+  state: DealState,
+  index: number,
+  required: RequiredApprover[],
+  now: number,
+): StageVisit {
   const def = state.definition.stages[index];
   const visit = (state.visits[def.key] ?? 0) + 1;
   state.visits[def.key] = visit;
@@ -114,9 +119,13 @@ export interface AcceptedSignoff {
 }
 
 /** The synchronous check behind the sign-off Update's validator. */
-export function checkSignoff(state: DealState, req: SignoffRequest): { ok: true; signoff: AcceptedSignoff } | { ok: false; refusal: Refusal } {
+export function checkSignoff(
+  state: DealState,
+  req: SignoffRequest,
+): { ok: true; signoff: AcceptedSignoff } | { ok: false; refusal: Refusal } {
   const refuse = (code: RefusalCode, message: string) => ({ ok: false as const, refusal: { code, message } });
-  if (state.status === 'on_hold') return refuse('on_hold', 'The deal is on hold; sign-offs resume when it is resumed');
+  if (state.status === 'on_hold')
+    return refuse('on_hold', 'The deal is on hold; sign-offs resume when it is resumed');
   if (state.status !== 'active' || !state.stage) return refuse('not_active', `The deal is ${state.status}`);
   const stage = state.stage;
   if (req.stage !== stage.key) {
@@ -141,7 +150,10 @@ export function checkSignoff(state: DealState, req: SignoffRequest): { ok: true;
   const open = stage.required.filter((r) => !decided.has(r.approver) && mine(r));
   if (open.length === 1) return { ok: true, signoff: { role: open[0].approver, userId: mine(open[0])! } };
   if (open.length > 1) {
-    return refuse('role_ambiguous', `You hold several roles here (${open.map((r) => r.approver).join(', ')}); name one`);
+    return refuse(
+      'role_ambiguous',
+      `You hold several roles here (${open.map((r) => r.approver).join(', ')}); name one`,
+    );
   }
   if (stage.required.some((r) => decided.has(r.approver) && mine(r))) {
     return refuse('already_decided', `Your role has already decided at stage ${stage.key}`);
@@ -206,7 +218,9 @@ export type Transition = { kind: 'enter'; index: number } | { kind: 'complete' }
 export function transitionAfter(definition: ProcessDefinition, visit: StageVisit): Transition {
   if (!visit.outcome) throw new Error('stage not decided');
   if (visit.outcome.kind === 'approved') {
-    return visit.index + 1 < definition.stages.length ? { kind: 'enter', index: visit.index + 1 } : { kind: 'complete' };
+    return visit.index + 1 < definition.stages.length
+      ? { kind: 'enter', index: visit.index + 1 }
+      : { kind: 'complete' };
   }
   const target = definition.stages[visit.index].onReject ?? 'lost';
   if (target === 'lost') return { kind: 'lost' };
@@ -219,15 +233,16 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
   const v = state.stage!;
   const exitedAt = new Date(now).toISOString();
   const o = v.outcome;
-  const outcome: StageSummary['outcome'] = cancelled || !o
-    ? 'cancelled'
-    : o.kind === 'approved'
-      ? o.by === 'system'
-        ? 'auto_approved'
-        : 'approved'
-      : o.by === 'system'
-        ? 'auto_rejected'
-        : 'rejected';
+  const outcome: StageSummary['outcome'] =
+    cancelled || !o
+      ? 'cancelled'
+      : o.kind === 'approved'
+        ? o.by === 'system'
+          ? 'auto_approved'
+          : 'approved'
+        : o.by === 'system'
+          ? 'auto_rejected'
+          : 'rejected';
   const summary: StageSummary = {
     key: v.key,
     index: v.index,
@@ -239,7 +254,12 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
     breached: v.escalationLevel > 0 || (v.dueAt !== null && Date.parse(v.dueAt) < now),
     outcome,
     escalations: v.escalationLevel,
-    signers: v.signoffs.map((s) => ({ role: s.role, userId: s.userId, actorId: s.actorId, decision: s.decision })),
+    signers: v.signoffs.map((s) => ({
+      role: s.role,
+      userId: s.userId,
+      actorId: s.actorId,
+      decision: s.decision,
+    })),
     holders: { ...state.triangle },
   };
   state.history.push(summary);
@@ -251,7 +271,10 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
 // Manager and ops actions
 // ---------------------------------------------------------------------------------------------
 
-export type CommandRefusal = { code: 'not_active' | 'not_on_hold' | 'already_on_hold' | 'invalid'; message: string };
+export type CommandRefusal = {
+  code: 'not_active' | 'not_on_hold' | 'already_on_hold' | 'invalid';
+  message: string;
+};
 
 export function checkHold(state: DealState): CommandRefusal | null {
   if (state.status === 'on_hold') return { code: 'already_on_hold', message: 'The deal is already on hold' };
@@ -294,7 +317,12 @@ export function checkReassign(state: DealState, role: string, userId: string): C
 }
 
 /** Give a triangle role to another user: they can sign at once, the old holder no longer can. */
-export function reassign(state: DealState, role: TriangleRole, userId: string, now: number): { from: string } {
+export function reassign(
+  state: DealState,
+  role: TriangleRole,
+  userId: string,
+  now: number,
+): { from: string } {
   const from = state.triangle[role];
   state.triangle[role] = userId;
   const stage = state.stage;
@@ -327,11 +355,16 @@ export function amendValue(state: DealState, value: Money): { added: Approver[];
 }
 
 /** Add resolved approvers (after amend) and re-evaluate the gate, which may now be decided. */
-export function addRequired(state: DealState, added: RequiredApprover[], now: number): 'pending' | 'approved' | 'rejected' {
+export function addRequired(
+  state: DealState,
+  added: RequiredApprover[],
+  now: number,
+): 'pending' | 'approved' | 'rejected' {
   const stage = state.stage!;
   stage.required.push(...added);
   const gate = evaluateGate(currentStageDef(state), stage.required, stage.signoffs);
-  if (gate === 'approved' && !stage.outcome) stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };
+  if (gate === 'approved' && !stage.outcome)
+    stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };
   return gate;
 }
 
@@ -343,7 +376,9 @@ export function addRequired(state: DealState, added: RequiredApprover[], now: nu
 export function waitingOn(state: DealState): { role: Approver; userId: string }[] {
   const stage = state.stage;
   if (!stage || stage.outcome || state.status !== 'active') return [];
-  return undecided(stage.required, stage.signoffs).flatMap((r) => r.userIds.map((userId) => ({ role: r.approver, userId })));
+  return undecided(stage.required, stage.signoffs).flatMap((r) =>
+    r.userIds.map((userId) => ({ role: r.approver, userId })),
+  );
 }
 
 export function pendingUserIds(state: DealState): string[] {

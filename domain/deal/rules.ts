@@ -38,7 +38,11 @@ export type GateState = 'pending' | 'approved' | 'rejected';
  *   `weight: w`: approving triangle roles' stage weights sum to at least w.
  * - Approvers added by a `when` condition are mandatory under every rule.
  */
-export function evaluateGate(stage: StageDefinition, required: RequiredApprover[], signoffs: Signoff[]): GateState {
+export function evaluateGate(
+  stage: StageDefinition,
+  required: RequiredApprover[],
+  signoffs: Signoff[],
+): GateState {
   if (signoffs.some((s) => s.decision === 'reject')) return 'rejected';
   const approved = new Set(signoffs.filter((s) => s.decision === 'approve').map((s) => s.role));
   const conditional = required.filter((r) => r.conditional);

@@ -64,7 +64,12 @@ export function slaStep(
   const levels = escalationLevels(stage);
   let level = visit.escalationLevel;
   while (level < levels.length && due + levels[level].after <= now) {
-    fire.push({ kind: 'escalation', level: level + 1, at: due + levels[level].after, def: levels[level].def });
+    fire.push({
+      kind: 'escalation',
+      level: level + 1,
+      at: due + levels[level].after,
+      def: levels[level].def,
+    });
     level++;
   }
   let next: SlaAction | null = null;

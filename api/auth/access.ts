@@ -1,0 +1,64 @@
+/**
+ * Who sees and who acts on a deal. Temporal authorises only per namespace, so every request is
+ * checked here, per deal and per role.
+ *
+ * - ops and admin see all deals;
+ * - a manager sees deals where anyone in their reporting line (transitively), or they, hold a role;
+ * - a member sees deals where they hold a role or are the active delegate of someone who does;
+ * - anyone else gets 404, so deal ids don't leak.
+ */
+import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { delegations } from '../../db/schema';
+import { isManager, isOps, type Principal } from './principal';
+
+export type DealScope = { all: true } | { all: false; userIds: string[] };
+
+/** Users whose active delegate the caller is right now. */
+export async function delegatorsOf(db: Db, userId: string, now = new Date()): Promise<string[]> {
+  const rows = await db
+    .select({ userId: delegations.userId })
+    .from(delegations)
+    .where(
+      and(
+        eq(delegations.delegateId, userId),
+        lte(delegations.validFrom, now),
+        gte(delegations.validUntil, now),
+      ),
+    );
+  return rows.map((r) => r.userId);
+}
+
+/** The caller and everyone they may currently sign for. */
+export async function actingFor(db: Db, p: Principal, now = new Date()): Promise<string[]> {
+  return [p.id, ...(await delegatorsOf(db, p.id, now))];
+}
+
+/** Everyone below a manager in the org chart, transitively. */
+export async function reportingLine(db: Db, managerId: string): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`
+    WITH RECURSIVE line AS (
+      SELECT id FROM users WHERE manager_id = ${managerId}
+      UNION
+      SELECT u.id FROM users u JOIN line ON u.manager_id = line.id
+    )
+    SELECT id FROM line`);
+  return rows.map((r) => r.id);
+}
+
+/** The role holders whose deals the caller may see. */
+export async function dealScope(db: Db, p: Principal): Promise<DealScope> {
+  if (isOps(p)) return { all: true };
+  const ids = new Set<string>(await actingFor(db, p));
+  if (isManager(p)) for (const id of await reportingLine(db, p.id)) ids.add(id);
+  return { all: false, userIds: [...ids] };
+}
+
+export function scopeCovers(scope: DealScope, deal: { arId: string; srId: string; frId: string }): boolean {
+  return scope.all || [deal.arId, deal.srId, deal.frId].some((id) => scope.userIds.includes(id));
+}
+
+/** Reassign, hold, resume, cancel and amend: ops, or a manager who can see the deal. */
+export function canManage(p: Principal, visible: boolean): boolean {
+  return isOps(p) || (isManager(p) && visible);
+}

@@ -1,0 +1,137 @@
+/**
+ * Deal API schemas (zod): request validation and the OpenAPI document come from these.
+ */
+import { z } from 'zod';
+import { DEAL_EVENT_TYPES } from '../../activities/types';
+import { DEAL_STATUSES } from '../../domain/deal/types';
+import { paginationQuery } from '../http/pagination';
+
+const CURRENCIES = new Set(
+  (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency'),
+);
+
+export const UserId = z.string().trim().min(1).max(100);
+export const TriangleRoleSchema = z.enum(['AR', 'SR', 'FR']);
+export const ApproverSchema = z
+  .string()
+  .regex(/^(AR|SR|FR|manager|group:[a-z0-9-]+)$/, 'must be AR, SR, FR, manager or group:<name>');
+
+export const MoneySchema = z.object({
+  amount: z.number().finite().nonnegative('must not be negative'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY or USD')
+    .refine((c) => CURRENCIES.has(c), 'unknown currency'),
+});
+
+export const DealIdParams = z.object({ id: z.string().min(1).max(100) });
+
+export const CreateDealBody = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    account: z
+      .object({ name: z.string().trim().min(1).max(200), tier: z.string().trim().max(50).optional() })
+      .strict(),
+    value: MoneySchema,
+    triangle: z.object({ AR: UserId, SR: UserId, FR: UserId }).strict(),
+    process: z
+      .object({ key: z.string().regex(/^[a-z0-9-]+$/), version: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const SignoffBody = z
+  .object({
+    stage: z.string().min(1),
+    role: ApproverSchema.optional(),
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(4000).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.decision === 'reject' && !b.comment) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['comment'],
+        message: 'a rejection needs a comment giving the reason',
+      });
+    }
+  });
+
+const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
+export const ReassignBody = z.object({ role: TriangleRoleSchema, userId: UserId, reason: Reason }).strict();
+export const HoldBody = z.object({ reason: Reason }).strict();
+export const CancelBody = z.object({ reason: Reason }).strict();
+export const ResumeBody = z.object({}).strict().optional();
+export const AmendBody = z.object({ value: MoneySchema }).strict();
+
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const ListDealsQuery = paginationQuery.extend({
+  stage: z.string().optional(),
+  status: z.enum(DEAL_STATUSES as [string, ...string[]]).optional(),
+  userId: z.string().optional(),
+  overdue: booleanQuery.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+});
+
+const LocalizedName = z.object({ en: z.string(), zh: z.string() });
+
+export const DealSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  account: z.object({ name: z.string(), tier: z.string().nullable() }),
+  value: z.object({ amount: z.number(), currency: z.string() }),
+  status: z.enum(DEAL_STATUSES as [string, ...string[]]),
+  triangle: z.object({ AR: z.string(), SR: z.string(), FR: z.string() }),
+  process: z.object({ key: z.string(), version: z.number() }),
+  stage: z
+    .object({
+      key: z.string(),
+      name: LocalizedName,
+      gate: z.string().nullable(),
+      visit: z.number(),
+      enteredAt: z.string().nullable(),
+      dueAt: z.string().nullable(),
+      escalationLevel: z.number(),
+      required: z.array(z.object({ role: z.string(), userIds: z.array(z.string()) })),
+      signoffs: z.array(
+        z.object({
+          role: z.string(),
+          userId: z.string(),
+          actorId: z.string(),
+          decision: z.enum(['approve', 'reject']),
+          comment: z.string().nullable(),
+          at: z.string(),
+        }),
+      ),
+      waitingOn: z.array(z.object({ role: z.string(), userId: z.string() })),
+    })
+    .nullable(),
+  temporalUiUrl: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type DealDto = z.infer<typeof DealSchema>;
+
+export const DealEventSchema = z.object({
+  seq: z.number(),
+  type: z.enum(DEAL_EVENT_TYPES),
+  at: z.string(),
+  stage: z.string().nullable(),
+  actorId: z.string(),
+  onBehalfOfId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const TaskSchema = z.object({
+  dealId: z.string(),
+  title: z.string(),
+  stage: z.string(),
+  stageName: LocalizedName,
+  role: z.string(),
+  onBehalfOfId: z.string().nullable(),
+  dueAt: z.string().nullable(),
+  overdue: z.boolean(),
+});

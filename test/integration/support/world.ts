@@ -1,0 +1,200 @@
+/**
+ * A real world for integration tests: the real Temporal dev server and the real Postgres started by
+ * `npm test` (scripts/test.ts), a worker on a task queue of its own running the bundled workflows,
+ * and the real express app.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { createApp } from '../../../api/app';
+import { hashToken, newToken } from '../../../api/auth/tokens';
+import { applyProcessDefinition } from '../../../api/process-definitions/repo';
+import { createDb, type DbHandle } from '../../../db/client';
+import { apiTokens, users } from '../../../db/schema';
+import type { ProcessDefinition, ProcessVersion } from '../../../domain/process/types';
+import { validateProcessDefinition } from '../../../domain/process/validate';
+import { ensureSearchAttributes } from '../../../temporal/search-attributes';
+import { createLtcWorker } from '../../../worker';
+
+let runtimeInstalled = false;
+
+export interface World {
+  db: DbHandle['db'];
+  sql: DbHandle['sql'];
+  client: Client;
+  app: Express;
+  taskQueue: string;
+  /** A short random suffix for ids, so test files never collide. */
+  ns: string;
+  worker: Worker;
+  /** Stop the worker (graceful) and start a fresh one on the same task queue. */
+  restartWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  token: string;
+  auth: { Authorization: string };
+}
+
+export async function startWorld(): Promise<World> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  const databaseUrl = process.env.DATABASE_URL;
+  const bundlePath = process.env.LTC_WORKFLOW_BUNDLE;
+  if (!address || !databaseUrl || !bundlePath) throw new Error('run integration tests with `npm test`');
+  if (!runtimeInstalled) {
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const handle = createDb(databaseUrl, { max: 10 });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address });
+  await ensureSearchAttributes(nativeConnection, 'default');
+  const ns = randomUUID().slice(0, 8);
+  const taskQueue = `test-${ns}`;
+  const publicUrl = 'http://localhost:3000';
+
+  let worker!: Worker;
+  let running: Promise<void> | undefined;
+  const startWorker = async () => {
+    worker = await createLtcWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db: handle.db,
+      publicUrl,
+      client,
+      workflowBundle: { codePath: bundlePath },
+    });
+    running = worker.run();
+  };
+  const stopWorker = async () => {
+    if (!running) return;
+    worker.shutdown();
+    await running;
+    running = undefined;
+  };
+  await startWorker();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const { app } = createApp({
+    db: handle.db,
+    temporal: client,
+    logger,
+    taskQueue,
+    namespace: 'default',
+    temporalUiUrl: 'http://localhost:8233',
+    publicUrl,
+    rateLimitPerMinute: 100_000,
+  });
+  return {
+    db: handle.db,
+    sql: handle.sql,
+    client,
+    app,
+    taskQueue,
+    ns,
+    get worker() {
+      return worker;
+    },
+    startWorker,
+    stopWorker,
+    restartWorker: async () => {
+      await stopWorker();
+      await startWorker();
+    },
+    stop: async () => {
+      await stopWorker();
+      await nativeConnection.close();
+      await connection.close();
+      await handle.close();
+    },
+  };
+}
+
+/** Insert a user with a fresh token. */
+export async function createUser(
+  world: World,
+  u: {
+    id: string;
+    roles?: string[];
+    managerId?: string | null;
+    groups?: string[];
+    locale?: 'zh' | 'en';
+    name?: string;
+  },
+): Promise<TestUser> {
+  const id = `${u.id}-${world.ns}`;
+  await world.db.insert(users).values({
+    id,
+    name: u.name ?? u.id,
+    email: `${id}@example.test`,
+    roles: u.roles ?? ['member'],
+    managerId: u.managerId ?? null,
+    groups: u.groups ?? [],
+    locale: u.locale ?? 'en',
+  });
+  const t = newToken();
+  await world.db.insert(apiTokens).values({ id: t.id, userId: id, tokenHash: hashToken(t.token) });
+  return { id, token: t.token, auth: { Authorization: `Bearer ${t.token}` } };
+}
+
+/** A small org: AR, SR, FR report to a manager, who reports to a director; plus ops. */
+export async function createOrg(world: World) {
+  const director = await createUser(world, { id: 'director', roles: ['manager'] });
+  const manager = await createUser(world, { id: 'manager', roles: ['manager'], managerId: director.id });
+  const ar = await createUser(world, { id: 'ar', managerId: manager.id });
+  const sr = await createUser(world, { id: 'sr', managerId: manager.id, locale: 'zh' });
+  const fr = await createUser(world, { id: 'fr', managerId: manager.id });
+  const ops = await createUser(world, { id: 'ops', roles: ['ops'] });
+  const sdt = await createUser(world, { id: 'sdt', roles: ['manager'], groups: [`sdt`] });
+  return { director, manager, ar, sr, fr, ops, sdt };
+}
+
+export function loadDefaultDefinition(): ProcessDefinition {
+  const text = fs.readFileSync(path.join(__dirname, '../../../processes/ltc-standard.yaml'), 'utf8');
+  const result = validateProcessDefinition(parseYaml(text));
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.definition;
+}
+
+/** Store a definition (its key suffixed with the world's ns unless `keepKey`). */
+export async function applyDefinition(
+  world: World,
+  def: ProcessDefinition,
+  opts: { keepKey?: boolean } = {},
+): Promise<ProcessVersion> {
+  const definition = opts.keepKey ? def : { ...def, key: `${def.key}-${world.ns}` };
+  const result = validateProcessDefinition(definition);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return (await applyProcessDefinition(world.db, result.definition, 'test')).version;
+}
+
+/** Poll until `fn` returns a truthy value (real clocks, real servers). */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  stepMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
