@@ -5,9 +5,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createNotificationStarter } from './activities/notifications';
 import { env } from './config/env';
 import { createDb, type Db } from './db/client';
 import { ensureDatabase, runMigrations } from './db/migrate';
+import type { DeliveryRetryOptions } from './notifications/delivery';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export interface LtcWorkerOptions {
@@ -20,10 +22,24 @@ export interface LtcWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Client used by activities that start other workflows (notification delivery). */
   client?: Client;
+  /** SMTP server for notification email (SMTP_URL); without it no email is sent. */
+  smtpUrl?: string;
+  smtpFrom?: string;
+  /** Retry policy of notification deliveries (NOTIFY_RETRY_* env). */
+  deliveryRetry?: Partial<DeliveryRetryOptions>;
 }
 
 export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
-  const activities = createActivities({ db: opts.db, publicUrl: opts.publicUrl });
+  const activities = createActivities({
+    db: opts.db,
+    publicUrl: opts.publicUrl,
+    smtpUrl: opts.smtpUrl,
+    smtpFrom: opts.smtpFrom,
+    deliveryRetry: opts.deliveryRetry,
+    onNotified: opts.client
+      ? createNotificationStarter({ client: opts.client, taskQueue: opts.taskQueue })
+      : undefined,
+  });
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -59,6 +75,13 @@ async function main(): Promise<void> {
     db: handle.db,
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
     client,
+    smtpUrl: config.SMTP_URL,
+    smtpFrom: config.SMTP_FROM,
+    deliveryRetry: {
+      initialIntervalMs: config.NOTIFY_RETRY_INITIAL_MS,
+      maximumIntervalMs: config.NOTIFY_RETRY_MAX_INTERVAL_MS,
+      scheduleToCloseMs: config.NOTIFY_RETRY_BUDGET_MS,
+    },
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -4,8 +4,9 @@
  */
 import type { Db } from '../db/client';
 import { createDealRecordActivities, type OutboxRow } from './deal-records';
+import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends Omit<NotificationActivityDeps, 'db' | 'publicUrl'> {
   db: Db;
   publicUrl: string;
   /** Starts delivery of freshly written outbox rows (see notifications). */
@@ -15,6 +16,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDealRecordActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

@@ -32,6 +32,10 @@ export const envSchema = z.object({
   PUBLIC_URL: optionalString,
   SMTP_URL: optionalString,
   SMTP_FROM: z.string().default('Iron Triangle LTC <ltc@localhost>'),
+  /** Notification delivery retries: first retry after this, doubling up to the max interval, for the budget. */
+  NOTIFY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  NOTIFY_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
+  NOTIFY_RETRY_BUDGET_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
 });
 

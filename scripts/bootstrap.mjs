@@ -39,12 +39,13 @@ if (!modulesInstalled()) {
   }
 }
 
-const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const child = spawn(process.execPath, [tsx, path.join(root, targets[command]), ...rest], {
+// `node --import tsx` runs TypeScript without the tsx CLI wrapper, so signals reach the script.
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, targets[command]), ...rest], {
   cwd: root,
   stdio: 'inherit',
 });
 // The child handles Ctrl-C itself (it gets the same SIGINT from the terminal); keep this parent
 // alive until it has shut everything down.
+// A terminal's Ctrl-C reaches the whole process group; a signal sent to this process alone is passed on.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,3 +1,4 @@
 /** Everything the worker's workflow bundle exports. */
 export { bareWorkflow } from './bare';
 export { dealWorkflow } from './deal';
+export { deliverNotification } from './notifications';

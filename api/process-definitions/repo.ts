@@ -2,11 +2,11 @@
  * Process definition versions in Postgres. A version never changes once written; applying content
  * identical to the latest version returns that version instead of a new one.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { processVersions } from '../../db/schema';
+import { processVersions, users } from '../../db/schema';
 import { definitionChecksum } from '../../domain/process/checksum';
-import type { ProcessDefinition, ProcessVersion } from '../../domain/process/types';
+import type { LocalizedText, ProcessDefinition, ProcessVersion } from '../../domain/process/types';
 
 type Row = typeof processVersions.$inferSelect;
 
@@ -58,6 +58,48 @@ export async function listLatestProcessVersions(db: Db): Promise<ProcessVersion[
     .from(processVersions)
     .orderBy(processVersions.key, desc(processVersions.version));
   return rows.map(toVersion);
+}
+
+/** The latest version of a key without its definition (only the name), for lists. */
+export interface ProcessVersionSummary {
+  key: string;
+  version: number;
+  checksum: string;
+  createdAt: string;
+  name: LocalizedText;
+}
+
+/**
+ * One page of the latest version of every key, ordered by key. `afterKey` is the keyset cursor
+ * (the last key of the previous page); returns up to `limit` rows (ask for one more to detect a next page).
+ */
+export async function listLatestProcessVersionSummaries(
+  db: Db,
+  opts: { limit: number; afterKey?: string },
+): Promise<ProcessVersionSummary[]> {
+  const rows = await db
+    .selectDistinctOn([processVersions.key], {
+      key: processVersions.key,
+      version: processVersions.version,
+      checksum: processVersions.checksum,
+      createdAt: processVersions.createdAt,
+      name: sql<LocalizedText>`${processVersions.definition} -> 'name'`.mapWith((v: unknown) =>
+        typeof v === 'string' ? JSON.parse(v) : v,
+      ),
+    })
+    .from(processVersions)
+    .where(opts.afterKey === undefined ? undefined : gt(processVersions.key, opts.afterKey))
+    .orderBy(processVersions.key, desc(processVersions.version))
+    .limit(opts.limit);
+  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+}
+
+/** Groups that exist: the distinct groups users actually have (`group:<name>` must name one). */
+export async function listKnownGroups(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ group: sql<string>`unnest(${users.groups})` })
+    .from(users);
+  return rows.map((r) => r.group);
 }
 
 /**

@@ -1016,3 +1016,40 @@ describe('waitingOn, pendingUserIds and dealView', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Current behaviour worth knowing (see the report; these pass and pin what the code does today)
+// ---------------------------------------------------------------------------------------------
+
+describe('current behaviour (surprising, pinned)', () => {
+  it('comment_required is checked before the role and assignee checks', () => {
+    const state = newDeal(STANDARD);
+    enter(state, 1, T0);
+    const r = req('ati', 'eve', 'reject', { role: 'manager' });
+    delete r.comment;
+    // A stranger, naming a role the stage does not require, is told to add a comment.
+    expect(refusal(state, r)).toBe('comment_required');
+    expect(refusal(state, { ...r, comment: 'x' })).toBe('role_not_required');
+  });
+
+  it("reassigning AR does not change the users of the `manager` approver (still the old AR's manager)", () => {
+    const state = newDeal(STANDARD, 6_000_000);
+    enter(state, 1, T0);
+    reassign(state, 'AR', 'amy', T0 + SEC); // amy's manager is max
+    expect(state.stage!.required.find((r) => r.approver === 'manager')!.userIds).toEqual(['mona']);
+    expect(refusal(state, req('ati', 'max'))).toBe('not_assignee');
+  });
+
+  it('closeVisit: closing at exactly the due time is not a breach, though isOverdue/escalation say due', () => {
+    const state = newDeal(mini([{ sla: { within: '30s' } }]));
+    enter(state, 0, T0);
+    expect(closeVisit(state, T0 + 30 * SEC, true).breached).toBe(false);
+  });
+
+  it('closeVisit: a visit closed while on hold after its due time is not a breach without an escalation', () => {
+    const state = newDeal(mini([{ sla: { within: '30s' } }]));
+    enter(state, 0, T0);
+    hold(state, 'x', T0 + 45 * SEC); // 15s overdue
+    expect(closeVisit(state, T0 + 50 * SEC, true)).toMatchObject({ dueAt: null, breached: false });
+  });
+});

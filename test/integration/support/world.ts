@@ -17,6 +17,7 @@ import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
 import { apiTokens, users } from '../../../db/schema';
 import type { ProcessDefinition, ProcessVersion } from '../../../domain/process/types';
+import type { DeliveryRetryOptions } from '../../../notifications/delivery';
 import { validateProcessDefinition } from '../../../domain/process/validate';
 import { ensureSearchAttributes } from '../../../temporal/search-attributes';
 import { createLtcWorker } from '../../../worker';
@@ -45,7 +46,14 @@ export interface TestUser {
   auth: { Authorization: string };
 }
 
-export async function startWorld(): Promise<World> {
+export interface WorldOptions {
+  /** SMTP server the worker sends notification email to. */
+  smtpUrl?: string;
+  /** Notification delivery retry policy (e.g. a short overall budget). */
+  deliveryRetry?: Partial<DeliveryRetryOptions>;
+}
+
+export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const address = process.env.TEMPORAL_ADDRESS;
   const databaseUrl = process.env.DATABASE_URL;
   const bundlePath = process.env.LTC_WORKFLOW_BUNDLE;
@@ -74,6 +82,8 @@ export async function startWorld(): Promise<World> {
       publicUrl,
       client,
       workflowBundle: { codePath: bundlePath },
+      smtpUrl: opts.smtpUrl,
+      deliveryRetry: opts.deliveryRetry,
     });
     running = worker.run();
   };

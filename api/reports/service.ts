@@ -1,0 +1,427 @@
+/**
+ * Reports over the Postgres projection (deals, stage_visits, deal_events). Every query is limited
+ * to the caller's deal scope; nothing here talks to Temporal.
+ */
+import { and, asc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { dealEvents, deals, stageVisits, users } from '../../db/schema';
+import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
+import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
+import type { DealScope } from '../auth/access';
+import { getProcessVersion } from '../process-definitions/repo';
+import type { CreditReport, PipelineReport, SlaReport } from './schemas';
+
+/** At most this many overdue deals are listed (`overdueTotal` has the full count). */
+export const OVERDUE_LIMIT = 500;
+
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+/** Deals where anyone in scope holds a role now (the same rule as the deal list). */
+function dealInScope(scope: DealScope): SQL | undefined {
+  if (scope.all) return undefined;
+  if (scope.userIds.length === 0) return sql`false`;
+  return or(
+    inArray(deals.arId, scope.userIds),
+    inArray(deals.srId, scope.userIds),
+    inArray(deals.frId, scope.userIds),
+  );
+}
+
+/** Money as integer cents, so sums across groups do not drift. */
+const toCents = (v: string | number | null): number => Math.round(Number(v ?? 0) * 100);
+const fromCents = (c: number): number => Math.round(c) / 100;
+
+interface StageMeta {
+  index: number;
+  name: LocalizedText;
+  gate: string | null;
+  stageCount: number;
+}
+
+/** Stage names, indexes and counts from the pinned (immutable, cached) process versions. */
+function stageCatalog(db: Db) {
+  return async function meta(key: string, version: number, stageKey: string): Promise<StageMeta | undefined> {
+    const proc = await getProcessVersion(db, key, version);
+    if (!proc) return undefined;
+    const stages: StageDefinition[] = proc.definition.stages;
+    const index = stages.findIndex((s) => s.key === stageKey);
+    if (index < 0) return undefined;
+    const s = stages[index];
+    return { index, name: s.name, gate: s.gate ?? null, stageCount: stages.length };
+  };
+}
+
+function fallbackMeta(stageKey: string, index: number | null): StageMeta {
+  return { index: index ?? 0, name: { en: stageKey, zh: stageKey }, gate: null, stageCount: 0 };
+}
+
+const byStage = (
+  a: { processKey: string; stageIndex: number; stageKey: string },
+  b: { processKey: string; stageIndex: number; stageKey: string },
+) =>
+  a.processKey < b.processKey
+    ? -1
+    : a.processKey > b.processKey
+      ? 1
+      : a.stageIndex - b.stageIndex || (a.stageKey < b.stageKey ? -1 : a.stageKey > b.stageKey ? 1 : 0);
+
+export function createReportService(db: Db) {
+  const meta = stageCatalog(db);
+
+  /** Active deals per process + stage, per currency: count, total and stage-weighted value. */
+  async function pipeline(scope: DealScope, q: { processKey?: string }): Promise<PipelineReport> {
+    const asOf = new Date();
+    const rows = await db
+      .select({
+        processKey: deals.processKey,
+        processVersion: deals.processVersion,
+        stageKey: sql<string>`${deals.stageKey}`,
+        stageIndex: deals.stageIndex,
+        currency: deals.currency,
+        count: sql<number>`count(*)::int`,
+        total: sql<string>`sum(${deals.valueAmount})::text`,
+      })
+      .from(deals)
+      .where(
+        and(
+          eq(deals.status, 'active'),
+          isNotNull(deals.stageKey),
+          q.processKey ? eq(deals.processKey, q.processKey) : undefined,
+          dealInScope(scope),
+        ),
+      )
+      .groupBy(deals.processKey, deals.processVersion, deals.stageKey, deals.stageIndex, deals.currency);
+
+    type Acc = {
+      processKey: string;
+      stageKey: string;
+      meta: StageMeta;
+      metaVersion: number;
+      count: number;
+      values: Map<string, { count: number; total: number; weighted: number }>;
+    };
+    const groups = new Map<string, Acc>();
+    for (const r of rows) {
+      const m = await meta(r.processKey, r.processVersion, r.stageKey);
+      const index = r.stageIndex ?? m?.index ?? 0;
+      const cents = toCents(r.total);
+      // Stage-progress probability of the deal's own process version.
+      const weighted = m && m.stageCount > 0 ? (cents * (index + 1)) / m.stageCount : 0;
+      const key = `${r.processKey}\u0000${r.stageKey}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = {
+          processKey: r.processKey,
+          stageKey: r.stageKey,
+          meta: m ?? fallbackMeta(r.stageKey, r.stageIndex),
+          metaVersion: m ? r.processVersion : -1,
+          count: 0,
+          values: new Map(),
+        };
+        groups.set(key, g);
+      } else if (m && r.processVersion > g.metaVersion) {
+        // Name and position from the newest version the grouped deals run on.
+        g.meta = m;
+        g.metaVersion = r.processVersion;
+      }
+      g.count += r.count;
+      const v = g.values.get(r.currency) ?? { count: 0, total: 0, weighted: 0 };
+      v.count += r.count;
+      v.total += cents;
+      v.weighted += weighted;
+      g.values.set(r.currency, v);
+    }
+
+    const items = [...groups.values()]
+      .map((g) => ({
+        processKey: g.processKey,
+        stageKey: g.stageKey,
+        stageIndex: g.meta.index,
+        stageName: g.meta.name,
+        gate: g.meta.gate,
+        count: g.count,
+        values: [...g.values.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([currency, v]) => ({
+            currency,
+            count: v.count,
+            total: fromCents(v.total),
+            weighted: fromCents(v.weighted),
+          })),
+      }))
+      .sort(byStage);
+    return { asOf: asOf.toISOString(), items };
+  }
+
+  /** Time in stage, breaches and escalations in the period; deals overdue now. */
+  async function sla(scope: DealScope, period: Period, q: { processKey?: string }): Promise<SlaReport> {
+    const now = new Date();
+    const byKey = q.processKey ? eq(deals.processKey, q.processKey) : undefined;
+    const durationMs = sql`extract(epoch from (${stageVisits.exitedAt} - ${stageVisits.enteredAt})) * 1000`;
+    const decided = sql`${stageVisits.outcome} <> 'cancelled'`;
+
+    const visitRows = await db
+      .select({
+        processKey: deals.processKey,
+        version: sql<number>`max(${deals.processVersion})::int`,
+        stageKey: stageVisits.stageKey,
+        stageIndex: sql<number>`min(${stageVisits.stageIndex})::int`,
+        visits: sql<number>`count(*)::int`,
+        medianMs: sql<
+          number | null
+        >`percentile_cont(0.5) within group (order by ${durationMs}) filter (where ${decided})`,
+        p90Ms: sql<
+          number | null
+        >`percentile_cont(0.9) within group (order by ${durationMs}) filter (where ${decided})`,
+        breaches: sql<number>`(count(*) filter (where ${stageVisits.breached}))::int`,
+      })
+      .from(stageVisits)
+      .innerJoin(deals, eq(deals.id, stageVisits.dealId))
+      .where(
+        and(
+          gte(stageVisits.exitedAt, period.from),
+          lt(stageVisits.exitedAt, period.to),
+          byKey,
+          dealInScope(scope),
+        ),
+      )
+      .groupBy(deals.processKey, stageVisits.stageKey);
+
+    const escalationRows = await db
+      .select({
+        processKey: deals.processKey,
+        version: sql<number>`max(${deals.processVersion})::int`,
+        stageKey: sql<string>`${dealEvents.stage}`,
+        count: sql<number>`count(*)::int`,
+      })
+      .from(dealEvents)
+      .innerJoin(deals, eq(deals.id, dealEvents.dealId))
+      .where(
+        and(
+          eq(dealEvents.type, 'stage.escalated'),
+          isNotNull(dealEvents.stage),
+          gte(dealEvents.at, period.from),
+          lt(dealEvents.at, period.to),
+          byKey,
+          dealInScope(scope),
+        ),
+      )
+      .groupBy(deals.processKey, dealEvents.stage);
+
+    type Acc = {
+      processKey: string;
+      stageKey: string;
+      version: number;
+      index: number | null;
+      visits: number;
+      medianMs: number | null;
+      p90Ms: number | null;
+      breaches: number;
+      escalations: number;
+    };
+    const stats = new Map<string, Acc>();
+    const acc = (processKey: string, stageKey: string, version: number): Acc => {
+      const key = `${processKey}\u0000${stageKey}`;
+      let a = stats.get(key);
+      if (!a) {
+        a = {
+          processKey,
+          stageKey,
+          version,
+          index: null,
+          visits: 0,
+          medianMs: null,
+          p90Ms: null,
+          breaches: 0,
+          escalations: 0,
+        };
+        stats.set(key, a);
+      }
+      a.version = Math.max(a.version, version);
+      return a;
+    };
+    const ms = (v: number | string | null) => (v === null ? null : Math.round(Number(v)));
+    for (const r of visitRows) {
+      const a = acc(r.processKey, r.stageKey, r.version);
+      a.index = r.stageIndex;
+      a.visits = r.visits;
+      a.medianMs = ms(r.medianMs);
+      a.p90Ms = ms(r.p90Ms);
+      a.breaches = r.breaches;
+    }
+    for (const r of escalationRows) acc(r.processKey, r.stageKey, r.version).escalations = r.count;
+
+    const stages: SlaReport['stages'] = [];
+    for (const a of stats.values()) {
+      const m = (await meta(a.processKey, a.version, a.stageKey)) ?? fallbackMeta(a.stageKey, a.index);
+      stages.push({
+        processKey: a.processKey,
+        stageKey: a.stageKey,
+        stageIndex: m.index,
+        stageName: m.name,
+        gate: m.gate,
+        visits: a.visits,
+        medianMs: a.medianMs,
+        p90Ms: a.p90Ms,
+        breaches: a.breaches,
+        escalations: a.escalations,
+      });
+    }
+    stages.sort(byStage);
+
+    const overdueWhere = and(eq(deals.status, 'active'), lt(deals.dueAt, now), byKey, dealInScope(scope));
+    const [{ total }] = await db
+      .select({ total: sql<number>`count(*)::int` })
+      .from(deals)
+      .where(overdueWhere);
+    const overdueRows = await db
+      .select()
+      .from(deals)
+      .where(overdueWhere)
+      .orderBy(asc(deals.dueAt), asc(deals.id))
+      .limit(OVERDUE_LIMIT);
+    const waiting = new Map(
+      overdueRows.map((d) => [d.id, (d.waitingOn ?? []) as { role: string; userId: string }[]]),
+    );
+    const names = await userNames([...new Set([...waiting.values()].flat().map((w) => w.userId))]);
+    const overdue: SlaReport['overdue'] = [];
+    for (const d of overdueRows) {
+      const m = d.stageKey ? await meta(d.processKey, d.processVersion, d.stageKey) : undefined;
+      const dueAt = d.dueAt as Date;
+      overdue.push({
+        dealId: d.id,
+        title: d.title,
+        accountName: d.accountName,
+        value: { amount: Number(d.valueAmount), currency: d.currency },
+        processKey: d.processKey,
+        stageKey: d.stageKey,
+        stageName: d.stageKey ? (m?.name ?? { en: d.stageKey, zh: d.stageKey }) : null,
+        dueAt: dueAt.toISOString(),
+        overdueMs: now.getTime() - dueAt.getTime(),
+        escalationLevel: d.escalationLevel,
+        waitingOn: (waiting.get(d.id) ?? []).map((w) => ({
+          role: w.role,
+          userId: w.userId,
+          name: names.get(w.userId) ?? null,
+        })),
+      });
+    }
+    return {
+      from: period.from.toISOString(),
+      to: period.to.toISOString(),
+      asOf: now.toISOString(),
+      stages,
+      overdue,
+      overdueTotal: total,
+    };
+  }
+
+  /**
+   * Credit per user and currency for deals completed in the period, from the approved visits of
+   * their stages (holders and weights as recorded when each visit was exited). A manager sees only
+   * the users in their scope, but on every deal those users earned credit on.
+   */
+  async function credit(scope: DealScope, period: Period, q: { processKey?: string }): Promise<CreditReport> {
+    const approved = inArray(stageVisits.outcome, ['approved', 'auto_approved']);
+    let earnedInScope: SQL | undefined;
+    if (!scope.all) {
+      const ids = scope.userIds;
+      const held = (role: TriangleRole) => inArray(sql`${stageVisits.holders}->>${sql.raw(`'${role}'`)}`, ids);
+      earnedInScope =
+        ids.length === 0
+          ? sql`false`
+          : inArray(
+              deals.id,
+              db
+                .selectDistinct({ id: stageVisits.dealId })
+                .from(stageVisits)
+                .where(and(approved, or(held('AR'), held('SR'), held('FR')))),
+            );
+    }
+    const rows = await db
+      .select({
+        dealId: deals.id,
+        value: deals.valueAmount,
+        currency: deals.currency,
+        stageKey: stageVisits.stageKey,
+        holders: stageVisits.holders,
+        weights: stageVisits.weights,
+      })
+      .from(deals)
+      .innerJoin(stageVisits, and(eq(stageVisits.dealId, deals.id), approved))
+      .where(
+        and(
+          eq(deals.status, 'completed'),
+          gte(deals.closedAt, period.from),
+          lt(deals.closedAt, period.to),
+          q.processKey ? eq(deals.processKey, q.processKey) : undefined,
+          earnedInScope,
+        ),
+      )
+      // creditForDeal keeps the last visit of a reworked stage: feed visits in the order they ended.
+      .orderBy(asc(deals.id), asc(stageVisits.exitedAt), asc(stageVisits.visit));
+
+    const perDeal = new Map<string, { value: number; currency: string; stages: CreditStage[] }>();
+    for (const r of rows) {
+      let d = perDeal.get(r.dealId);
+      if (!d) {
+        d = { value: Number(r.value), currency: r.currency, stages: [] };
+        perDeal.set(r.dealId, d);
+      }
+      d.stages.push({
+        stageKey: r.stageKey,
+        holders: r.holders as CreditStage['holders'],
+        weights: r.weights as CreditStage['weights'],
+      });
+    }
+
+    const visible = scope.all ? undefined : new Set(scope.userIds);
+    const byCurrency = new Map<string, { credit: Record<string, number>; deals: Map<string, number> }>();
+    for (const d of perDeal.values()) {
+      const earned = creditForDeal(d.value, d.stages);
+      const c = byCurrency.get(d.currency) ?? { credit: {}, deals: new Map<string, number>() };
+      c.credit = mergeCredit(c.credit, earned);
+      for (const userId of Object.keys(earned)) c.deals.set(userId, (c.deals.get(userId) ?? 0) + 1);
+      byCurrency.set(d.currency, c);
+    }
+
+    const list: { userId: string; currency: string; credit: number; deals: number }[] = [];
+    for (const [currency, c] of byCurrency) {
+      for (const [userId, amount] of Object.entries(c.credit)) {
+        if (visible && !visible.has(userId)) continue;
+        list.push({ userId, currency, credit: amount, deals: c.deals.get(userId) ?? 0 });
+      }
+    }
+    list.sort(
+      (a, b) =>
+        (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0) ||
+        b.credit - a.credit ||
+        (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0),
+    );
+    const names = await userNames([...new Set(list.map((i) => i.userId))]);
+    return {
+      items: list.map((i) => ({
+        userId: i.userId,
+        name: names.get(i.userId) ?? i.userId,
+        currency: i.currency,
+        credit: i.credit,
+        deals: i.deals,
+      })),
+      from: period.from.toISOString(),
+      to: period.to.toISOString(),
+    };
+  }
+
+  async function userNames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids));
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  return { pipeline, sla, credit };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;

@@ -1,0 +1,108 @@
+/**
+ * User API schemas (zod): request validation and the OpenAPI document come from these.
+ */
+import { z } from 'zod';
+import { USER_ROLES } from '../auth/principal';
+import { paginationQuery } from '../http/pagination';
+
+/** Ids that would collide with literal path segments under `/users/…`. */
+export const RESERVED_USER_IDS = new Set(['me']);
+
+export const UserIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, `.`, `_` and `-`, starting with a letter or digit')
+  .refine((id) => !RESERVED_USER_IDS.has(id), 'this id is reserved');
+
+export const UserRoleSchema = z.enum(USER_ROLES);
+export const LocaleSchema = z.enum(['zh', 'en']);
+export const GroupSchema = z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and `-` (e.g. sdt)');
+
+export const CreateUserBody = z
+  .object({
+    id: UserIdSchema.optional().describe('Defaults to a generated id'),
+    name: z.string().trim().min(1).max(200),
+    email: z
+      .email()
+      .max(320)
+      .transform((e) => e.toLowerCase()),
+    roles: z
+      .array(UserRoleSchema)
+      .min(1, 'at least one role')
+      .transform((r) => [...new Set(r)]),
+    managerId: z.string().trim().min(1).max(100).nullable().optional(),
+    groups: z
+      .array(GroupSchema)
+      .max(50)
+      .transform((g) => [...new Set(g)])
+      .optional(),
+    locale: LocaleSchema.optional(),
+  })
+  .strict();
+
+export const UserSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  roles: z.array(UserRoleSchema),
+  managerId: z.string().nullable(),
+  groups: z.array(z.string()),
+  locale: LocaleSchema,
+  createdAt: z.string(),
+});
+export type UserDto = z.infer<typeof UserSchema>;
+
+export const CreatedUserSchema = UserSchema.extend({
+  token: z.string().describe('The new API token: shown once, only its hash is stored'),
+  tokenId: z.string(),
+});
+
+export const ListUsersQuery = paginationQuery;
+
+export const UserParams = z.object({ id: z.string().min(1).max(100) });
+export const TokenParams = z.object({ id: z.string().min(1).max(100), tokenId: z.string().min(1).max(100) });
+
+export const CreateTokenBody = z
+  .object({ label: z.string().trim().min(1).max(200).optional() })
+  .strict()
+  .optional();
+
+export const CreatedTokenSchema = z.object({
+  id: z.string(),
+  token: z.string().describe('Shown once, only its hash is stored'),
+  createdAt: z.string(),
+});
+
+export const TokenInfoSchema = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+
+const IsoDateTime = z.iso.datetime({ offset: true });
+
+export const DelegationBody = z
+  .object({
+    delegateId: z.string().trim().min(1).max(100),
+    from: IsoDateTime,
+    until: IsoDateTime,
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (Date.parse(b.until) <= Date.parse(b.from)) {
+      ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after `from`' });
+    }
+  });
+
+export const DelegationSchema = z.object({
+  userId: z.string(),
+  delegateId: z.string(),
+  from: z.string(),
+  until: z.string(),
+  active: z.boolean().describe('Whether the delegation is in force right now'),
+  updatedAt: z.string(),
+});
+export type DelegationDto = z.infer<typeof DelegationSchema>;

@@ -1,0 +1,81 @@
+/**
+ * `deliverNotification`: delivers one outbox row (id `notify-<notificationId>`), in its own workflow
+ * so a dead receiver never delays a deal.
+ *
+ * It asks an activity which channels apply (and the worker's retry policy), then runs one send
+ * activity per channel in parallel, each retried with exponential backoff until its budget
+ * (scheduleToCloseTimeout) is spent. A channel that finally fails is recorded as `failed` (visible to
+ * ops, resendable); the workflow itself never fails because of a receiver.
+ */
+import { ApplicationFailure, proxyActivities, TemporalFailure } from '@temporalio/workflow';
+import type { NotificationDeliveryActivities } from '../activities/notifications';
+import {
+  type ChannelOutcome,
+  type DeliverNotificationArgs,
+  type DeliverNotificationResult,
+  type DeliveryChannel,
+  type DeliveryRetryOptions,
+  NON_RETRYABLE_DELIVERY_ERRORS,
+  webhookIdOf,
+} from '../notifications/delivery';
+
+/** Bookkeeping in our own Postgres: retried until it works (a database outage must not drop anything). */
+const bookkeeping = proxyActivities<NotificationDeliveryActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['NotificationNotFound'],
+  },
+});
+
+function senders(retry: DeliveryRetryOptions): NotificationDeliveryActivities {
+  return proxyActivities<NotificationDeliveryActivities>({
+    startToCloseTimeout: Math.min(retry.attemptTimeoutMs, retry.scheduleToCloseMs),
+    scheduleToCloseTimeout: retry.scheduleToCloseMs,
+    retry: {
+      initialInterval: retry.initialIntervalMs,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: retry.maximumIntervalMs,
+      nonRetryableErrorTypes: NON_RETRYABLE_DELIVERY_ERRORS,
+    },
+  });
+}
+
+/** The most telling message of a failure chain (the receiver's answer rather than "activity failed"). */
+function failureText(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    if (e.message) parts.push(e.message);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.length ? parts[parts.length - 1] : String(err);
+}
+
+export async function deliverNotification(args: DeliverNotificationArgs): Promise<DeliverNotificationResult> {
+  const { notificationId } = args;
+  if (!notificationId) {
+    throw ApplicationFailure.nonRetryable('deliverNotification needs a notificationId', 'InvalidArguments');
+  }
+  const plan = await bookkeeping.planNotificationDelivery({ notificationId, channels: args.channels });
+  const send = senders({ ...plan.retry, ...args.retry });
+
+  const deliver = async (channel: DeliveryChannel): Promise<ChannelOutcome> => {
+    try {
+      const webhookId = webhookIdOf(channel);
+      if (webhookId) await send.deliverWebhook({ notificationId, webhookId });
+      else await send.deliverEmail({ notificationId });
+      return { channel, status: 'sent' };
+    } catch (err) {
+      if (!(err instanceof TemporalFailure)) throw err;
+      const error = failureText(err);
+      await bookkeeping.markDeliveryFailed({ notificationId, channel, error });
+      return { channel, status: 'failed', error };
+    }
+  };
+
+  const deliveries = await Promise.all(plan.channels.map(deliver));
+  return { notificationId, deliveries };
+}
