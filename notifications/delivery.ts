@@ -43,8 +43,9 @@ export const DELIVER_NOTIFICATION_WORKFLOW_TYPE = 'deliverNotification';
 /** One delivery workflow per outbox row; starting it twice is a no-op. */
 export const deliveryWorkflowId = (notificationId: string): string => `notify-${notificationId}`;
 
-/** The ops resend of a notification's failed deliveries (one at a time per notification). */
-export const resendWorkflowId = (notificationId: string): string => `notify-${notificationId}-resend`;
+/** An ops resend of one failed channel of a notification (one at a time per channel). */
+export const resendWorkflowId = (notificationId: string, channel: DeliveryChannel): string =>
+  `notify-${notificationId}-resend-${channel}`;
 
 /** A delivery channel as stored in `notification_deliveries.channel`: `email` or `webhook:<id>`. */
 export type DeliveryChannel = 'email' | `webhook:${string}`;

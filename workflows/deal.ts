@@ -369,7 +369,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       if (r) refuse(r);
       const from = state.value;
       const at = state.stage ? { key: state.stage.key, visit: state.stage.visit } : null;
-      const { added, removed } = amendValue(state, value);
+      const { added, removed } = amendValue(state, value, Date.now());
       let resolved: RequiredApprover[] = [];
       if (added.length && at) {
         const wanted = approversFor(currentStageDef(state), value).filter((a) => added.includes(a.approver));

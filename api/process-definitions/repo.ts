@@ -96,9 +96,7 @@ export async function listLatestProcessVersionSummaries(
 
 /** Groups that exist: the distinct groups users actually have (`group:<name>` must name one). */
 export async function listKnownGroups(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ group: sql<string>`unnest(${users.groups})` })
-    .from(users);
+  const rows = await db.selectDistinct({ group: sql<string>`unnest(${users.groups})` }).from(users);
   return rows.map((r) => r.group);
 }
 

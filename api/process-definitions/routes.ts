@@ -6,7 +6,7 @@
  * with `validateProcessDefinition`, whose errors carry the definition's own paths
  * (`stages[3].sla.remind[0]`, no `body.` prefix).
  */
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { diffDefinitions, formatDefinitionDiff, isEmptyDiff } from '../../domain/process/diff';
 import { parseDefinitionText } from '../../domain/process/parse';
@@ -69,7 +69,9 @@ const VersionSchema = z.object({
 });
 
 const FieldChangeSchema = z.object({
-  field: z.string().describe('Dotted path within the stage: rule, approvers, sla.remind, weights.AR, name.zh'),
+  field: z
+    .string()
+    .describe('Dotted path within the stage: rule, approvers, sla.remind, weights.AR, name.zh'),
   from: z.unknown().describe('Value in `from`; null when the field is absent there'),
   to: z.unknown().describe('Value in `to`; null when the field is absent there'),
 });
@@ -214,9 +216,7 @@ export const processDefinitionRoutes: FeatureRoutes = (registry, deps) => {
       const { version, created } = await applyProcessDefinition(db, definition, principalOf(res).id);
       const body = { key: version.key, version: version.version, checksum: version.checksum };
       if (created) {
-        res.location(
-          `/process-definitions/${encodeURIComponent(version.key)}/versions/${version.version}`,
-        );
+        res.location(`/process-definitions/${encodeURIComponent(version.key)}/versions/${version.version}`);
       }
       res.status(created ? 201 : 200).json(body);
     },
@@ -345,7 +345,11 @@ function diffBody(key: string, from: number, to: number, a: ProcessDefinition, b
     stagesRemoved: diff.stagesRemoved,
     stagesChanged: diff.stagesChanged.map((stage) => ({
       key: stage.key,
-      changes: stage.changes.map((c) => ({ field: c.field, from: nullIfAbsent(c.from), to: nullIfAbsent(c.to) })),
+      changes: stage.changes.map((c) => ({
+        field: c.field,
+        from: nullIfAbsent(c.from),
+        to: nullIfAbsent(c.to),
+      })),
     })),
     orderChanged: diff.orderChanged,
     lines: formatDefinitionDiff(diff),

@@ -329,7 +329,8 @@ export function createReportService(db: Db) {
     let earnedInScope: SQL | undefined;
     if (!scope.all) {
       const ids = scope.userIds;
-      const held = (role: TriangleRole) => inArray(sql`${stageVisits.holders}->>${sql.raw(`'${role}'`)}`, ids);
+      const held = (role: TriangleRole) =>
+        inArray(sql`${stageVisits.holders}->>${sql.raw(`'${role}'`)}`, ids);
       earnedInScope =
         ids.length === 0
           ? sql`false`
@@ -417,7 +418,10 @@ export function createReportService(db: Db) {
 
   async function userNames(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids));
+    const rows = await db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(inArray(users.id, ids));
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 

@@ -92,7 +92,8 @@ export const DelegationBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (Date.parse(b.until) <= Date.parse(b.from)) {
+    const valid = IsoDateTime.safeParse(b.from).success && IsoDateTime.safeParse(b.until).success;
+    if (valid && Date.parse(b.until) <= Date.parse(b.from)) {
       ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after `from`' });
     }
   });

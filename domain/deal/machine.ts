@@ -126,15 +126,14 @@ export function checkSignoff(
   const refuse = (code: RefusalCode, message: string) => ({ ok: false as const, refusal: { code, message } });
   if (state.status === 'on_hold')
     return refuse('on_hold', 'The deal is on hold; sign-offs resume when it is resumed');
-  if (state.status !== 'active' || !state.stage) return refuse('not_active', `The deal is ${state.status}`);
+  if (state.status !== 'active') return refuse('not_active', `The deal is ${state.status}`);
+  if (!state.stage) return refuse('stale_stage', 'The deal is moving to its next stage; reload and retry');
   const stage = state.stage;
   if (req.stage !== stage.key) {
     return refuse('stale_stage', `The deal is at stage ${stage.key}, not ${req.stage}`);
   }
   if (stage.outcome) return refuse('stage_decided', `Stage ${stage.key} is already decided`);
-  if (req.decision === 'reject' && !req.comment?.trim()) {
-    return refuse('comment_required', 'A rejection needs a comment giving the reason');
-  }
+  const rejectWithoutReason = req.decision === 'reject' && !req.comment?.trim();
   const decided = new Set(stage.signoffs.map((s) => s.role));
   const mine = (r: RequiredApprover) => r.userIds.find((u) => req.actingFor.includes(u));
   if (req.role) {
@@ -145,10 +144,14 @@ export function checkSignoff(
     if (decided.has(required.approver)) {
       return refuse('already_decided', `${req.role} has already decided at stage ${stage.key}`);
     }
+    if (rejectWithoutReason) return refuse('comment_required', 'A rejection needs a comment giving the reason');
     return { ok: true, signoff: { role: required.approver, userId } };
   }
   const open = stage.required.filter((r) => !decided.has(r.approver) && mine(r));
-  if (open.length === 1) return { ok: true, signoff: { role: open[0].approver, userId: mine(open[0])! } };
+  if (open.length === 1) {
+    if (rejectWithoutReason) return refuse('comment_required', 'A rejection needs a comment giving the reason');
+    return { ok: true, signoff: { role: open[0].approver, userId: mine(open[0])! } };
+  }
   if (open.length > 1) {
     return refuse(
       'role_ambiguous',
@@ -251,7 +254,10 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
     exitedAt,
     durationMs: now - Date.parse(v.enteredAt),
     dueAt: v.dueAt,
-    breached: v.escalationLevel > 0 || (v.dueAt !== null && Date.parse(v.dueAt) < now),
+    breached:
+      v.escalationLevel > 0 ||
+      (v.dueAt !== null && Date.parse(v.dueAt) <= now) ||
+      (v.dueAt === null && (state.hold?.remainingMs ?? 1) <= 0),
     outcome,
     escalations: v.escalationLevel,
     signers: v.signoffs.map((s) => ({
@@ -337,9 +343,15 @@ export function reassign(
 
 /**
  * Amend the deal value. Returns the approvers the current stage now needs that it did not before
- * (the caller resolves their users) and drops conditional approvers whose condition no longer holds.
+ * (the caller resolves their users, then calls `addRequired`) and drops conditional approvers whose
+ * condition no longer holds. When nothing is added, the gate is re-evaluated at once: dropping the
+ * last pending approver decides the stage.
  */
-export function amendValue(state: DealState, value: Money): { added: Approver[]; removed: Approver[] } {
+export function amendValue(
+  state: DealState,
+  value: Money,
+  now: number,
+): { added: Approver[]; removed: Approver[] } {
   state.value = value;
   const stage = state.stage;
   if (!stage) return { added: [], removed: [] };
@@ -351,6 +363,7 @@ export function amendValue(state: DealState, value: Money): { added: Approver[];
     .filter((r) => r.conditional && !wanted.some((w) => w.approver === r.approver))
     .map((r) => r.approver);
   stage.required = stage.required.filter((r) => !removed.includes(r.approver));
+  if (added.length === 0 && removed.length > 0) addRequired(state, [], now);
   return { added, removed };
 }
 

@@ -39,20 +39,21 @@ afterAll(async () => {
   await world?.stop();
 });
 
-async function ltc(args: string[], token: string | undefined = org.ops.token) {
+/** Runs `ltc process <args>` as ops, as another token, or with no token (`null`). */
+async function ltc(args: string[], token: string | null = org.ops.token) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(['process', ...args], {
     stdout: { write: (chunk: string) => (stdout += chunk) },
     stderr: { write: (chunk: string) => (stderr += chunk) },
-    env: { LTC_URL: baseUrl, LTC_TOKEN: token },
+    env: { LTC_URL: baseUrl, LTC_TOKEN: token ?? undefined },
     cwd: dir,
   });
   return { code, stdout, stderr };
 }
 
 test('validate, apply twice (unchanged the second time), list, diff after a change, apply again', async () => {
-  const validated = await ltc(['validate', 'ltc-standard.yaml'], undefined);
+  const validated = await ltc(['validate', 'ltc-standard.yaml'], null);
   expect(validated).toEqual({ code: 0, stdout: `OK ${key}: 12 stages\n`, stderr: '' });
 
   const applied = await ltc(['apply', 'ltc-standard.yaml']);
@@ -129,7 +130,7 @@ test('apply with a non-ops token fails non-zero; without a token too', async () 
   expect(denied.stderr).toContain('the server answered 403 Forbidden');
   expect(denied.stderr).toContain('Only ops and admins may apply process definitions');
 
-  const anonymous = await ltc(['apply', 'ltc-standard.yaml'], undefined);
+  const anonymous = await ltc(['apply', 'ltc-standard.yaml'], null);
   expect(anonymous.code).toBe(1);
   expect(anonymous.stderr).toContain('the server answered 401 Unauthorized');
   expect(anonymous.stderr).toContain('LTC_TOKEN is not set');

@@ -70,7 +70,10 @@ function postYaml(url: string, user: TestUser, yaml: string) {
 }
 
 function postJson(url: string, user: TestUser, body: unknown) {
-  return request(world.app).post(url).set(user.auth).send(body as object);
+  return request(world.app)
+    .post(url)
+    .set(user.auth)
+    .send(body as object);
 }
 
 describe('POST /process-definitions (apply)', () => {
@@ -137,15 +140,11 @@ describe('POST /process-definitions (apply)', () => {
     });
     expect(Number.isNaN(Date.parse(latest.body.createdAt))).toBe(false);
 
-    const second = await request(world.app)
-      .get(`/process-definitions/${v1.key}/versions/2`)
-      .set(member.auth);
+    const second = await request(world.app).get(`/process-definitions/${v1.key}/versions/2`).set(member.auth);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ key: v1.key, version: 2, checksum: b.body.checksum, definition: v2 });
 
-    const first = await request(world.app)
-      .get(`/process-definitions/${v1.key}/versions/1`)
-      .set(member.auth);
+    const first = await request(world.app).get(`/process-definitions/${v1.key}/versions/1`).set(member.auth);
     expect(first.body).toMatchObject({ version: 1, checksum: a.body.checksum, definition: v1 });
   });
 
@@ -331,9 +330,7 @@ describe('reads', () => {
     const def = small('reads');
     expect((await postJson('/process-definitions', org.ops, def)).status).toBe(201);
 
-    const unknownKey = await request(world.app)
-      .get(`/process-definitions/nope-${world.ns}`)
-      .set(member.auth);
+    const unknownKey = await request(world.app).get(`/process-definitions/nope-${world.ns}`).set(member.auth);
     expect(unknownKey.status).toBe(404);
     expect(unknownKey.body.type).toBe('https://ltc.example/problems/not-found');
 
@@ -411,7 +408,9 @@ describe('GET /process-definitions/:key/diff', () => {
   });
 
   test('backwards, and a version against itself', async () => {
-    const back = await request(world.app).get(`/process-definitions/${key}/diff?from=2&to=1`).set(member.auth);
+    const back = await request(world.app)
+      .get(`/process-definitions/${key}/diff?from=2&to=1`)
+      .set(member.auth);
     expect(back.status).toBe(200);
     expect(back.body.stagesAdded).toEqual([{ key: 'close', index: 2 }]);
     expect(back.body.stagesRemoved).toEqual([{ key: 'handover', index: 2 }]);
@@ -420,7 +419,9 @@ describe('GET /process-definitions/:key/diff', () => {
       changes: [{ field: 'gate', from: 'LQ', to: null }],
     });
 
-    const same = await request(world.app).get(`/process-definitions/${key}/diff?from=2&to=2`).set(member.auth);
+    const same = await request(world.app)
+      .get(`/process-definitions/${key}/diff?from=2&to=2`)
+      .set(member.auth);
     expect(same.status).toBe(200);
     expect(same.body).toMatchObject({
       changed: false,
@@ -432,7 +433,9 @@ describe('GET /process-definitions/:key/diff', () => {
   });
 
   test('unknown versions or key → 404; bad params → 400', async () => {
-    const unknown = await request(world.app).get(`/process-definitions/${key}/diff?from=1&to=9`).set(member.auth);
+    const unknown = await request(world.app)
+      .get(`/process-definitions/${key}/diff?from=1&to=9`)
+      .set(member.auth);
     expect(unknown.status).toBe(404);
     expect(unknown.body.detail).toContain('9');
     const noKey = await request(world.app)
@@ -465,7 +468,13 @@ describe('GET /process-definitions (list)', () => {
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(1);
     expect(typeof first.body.nextCursor).toBe('string');
-    expect(Object.keys(first.body.items[0]).sort()).toEqual(['checksum', 'createdAt', 'key', 'name', 'version']);
+    expect(Object.keys(first.body.items[0]).sort()).toEqual([
+      'checksum',
+      'createdAt',
+      'key',
+      'name',
+      'version',
+    ]);
 
     // Walk every page (other test files share the database): ascending keys, each key once.
     const seen: { key: string; version: number; name: unknown }[] = [...first.body.items];
@@ -514,11 +523,9 @@ test('the endpoints are in the OpenAPI document', async () => {
   expect(paths['/process-definitions/validate'].post).toBeDefined();
   expect(paths['/process-definitions/{key}'].get).toBeDefined();
   expect(paths['/process-definitions/{key}/versions/{version}'].get).toBeDefined();
-  expect(paths['/process-definitions/{key}/diff'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
-    'key',
-    'from',
-    'to',
-  ]);
+  expect(
+    paths['/process-definitions/{key}/diff'].get.parameters.map((p: { name: string }) => p.name),
+  ).toEqual(['key', 'from', 'to']);
   const apply = paths['/process-definitions'].post;
   expect(Object.keys(apply.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '403', '415']));
   expect(apply.description).toContain('without the `body.` prefix');
