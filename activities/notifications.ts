@@ -12,7 +12,7 @@
  *   and it carries the same id: email `Message-ID`, generic `X-LTC-Id` and body `id`).
  * - `markDeliveryFailed` records the final failure after the retry budget is spent.
  */
-import { ApplicationFailure, activityInfo } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo, cancellationSignal } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { eq, sql } from 'drizzle-orm';
@@ -216,7 +216,13 @@ export function createNotificationActivities(deps: NotificationActivityDeps): No
           url: hook.url,
           secret: hook.secret,
         });
-        await sendWebhook(req, { timeoutMs: deps.webhookTimeoutMs });
+        // never outlive the attempt (a hung receiver must not pin the worker past its timeout)
+        const info = activityInfo();
+        const attemptMs = info.startToCloseTimeoutMs > 0 ? info.startToCloseTimeoutMs - 200 : Infinity;
+        await sendWebhook(req, {
+          timeoutMs: Math.max(500, Math.min(deps.webhookTimeoutMs ?? 10_000, attemptMs)),
+          signal: cancellationSignal(),
+        });
       });
     },
 

@@ -44,6 +44,8 @@ export class DeliveryError extends Error {
 export interface SendWebhookOptions {
   /** Whole request including reading the response body. Default 10 s. */
   timeoutMs?: number;
+  /** Aborts the request early (e.g. the activity's cancellation signal); a retryable failure. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -146,7 +148,9 @@ export async function sendWebhook(req: WebhookRequest, opts: SendWebhookOptions 
       body: req.body,
       // A redirected POST would silently become a GET; treat it as a misconfigured URL instead.
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: opts.signal
+        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), opts.signal])
+        : AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     throw new DeliveryError(`webhook ${where} failed: ${errorText(err)}`, {

@@ -8,20 +8,68 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
+import { hashToken, newToken } from '../api/auth/tokens';
 import { createDealService } from '../api/deals/service';
 import { applyProcessDefinition } from '../api/process-definitions/repo';
-import { hashToken, newToken } from '../api/auth/tokens';
 import type { Db } from '../db/client';
 import { apiTokens, deals, users } from '../db/schema';
 import { validateProcessDefinition } from '../domain/process/validate';
 
 export const DEMO_USERS = [
-  { id: 'vp-zhao', name: '赵总 (Zhao, VP Sales)', email: 'zhao@demo.ltc', roles: ['manager'], managerId: null, groups: ['sdt'], locale: 'zh' },
-  { id: 'mgr-wang', name: '王经理 (Wang, Key Account Manager)', email: 'wang@demo.ltc', roles: ['manager'], managerId: 'vp-zhao', groups: [], locale: 'zh' },
-  { id: 'ar-li', name: 'Li Na (AR)', email: 'li@demo.ltc', roles: ['member'], managerId: 'mgr-wang', groups: [], locale: 'zh' },
-  { id: 'sr-chen', name: 'Chen Wei (SR)', email: 'chen@demo.ltc', roles: ['member'], managerId: 'mgr-wang', groups: [], locale: 'en' },
-  { id: 'fr-zhang', name: 'Zhang Min (FR)', email: 'zhang@demo.ltc', roles: ['member'], managerId: 'mgr-wang', groups: [], locale: 'en' },
-  { id: 'ops-liu', name: 'Liu Yang (Ops)', email: 'liu@demo.ltc', roles: ['ops'], managerId: null, groups: [], locale: 'en' },
+  {
+    id: 'vp-zhao',
+    name: '赵总 (Zhao, VP Sales)',
+    email: 'zhao@demo.ltc',
+    roles: ['manager'],
+    managerId: null,
+    groups: ['sdt'],
+    locale: 'zh',
+  },
+  {
+    id: 'mgr-wang',
+    name: '王经理 (Wang, Key Account Manager)',
+    email: 'wang@demo.ltc',
+    roles: ['manager'],
+    managerId: 'vp-zhao',
+    groups: [],
+    locale: 'zh',
+  },
+  {
+    id: 'ar-li',
+    name: 'Li Na (AR)',
+    email: 'li@demo.ltc',
+    roles: ['member'],
+    managerId: 'mgr-wang',
+    groups: [],
+    locale: 'zh',
+  },
+  {
+    id: 'sr-chen',
+    name: 'Chen Wei (SR)',
+    email: 'chen@demo.ltc',
+    roles: ['member'],
+    managerId: 'mgr-wang',
+    groups: [],
+    locale: 'en',
+  },
+  {
+    id: 'fr-zhang',
+    name: 'Zhang Min (FR)',
+    email: 'zhang@demo.ltc',
+    roles: ['member'],
+    managerId: 'mgr-wang',
+    groups: [],
+    locale: 'en',
+  },
+  {
+    id: 'ops-liu',
+    name: 'Liu Yang (Ops)',
+    email: 'liu@demo.ltc',
+    roles: ['ops'],
+    managerId: null,
+    groups: [],
+    locale: 'en',
+  },
 ] as const;
 
 export interface SeedResult {
@@ -41,7 +89,8 @@ export async function seedDemo(opts: {
   const { db } = opts;
   const text = fs.readFileSync(path.join(opts.root, 'processes', 'ltc-standard.yaml'), 'utf8');
   const validated = validateProcessDefinition(parseYaml(text), { knownGroups: ['sdt'] });
-  if (!validated.ok) throw new Error(`processes/ltc-standard.yaml is invalid: ${JSON.stringify(validated.errors)}`);
+  if (!validated.ok)
+    throw new Error(`processes/ltc-standard.yaml is invalid: ${JSON.stringify(validated.errors)}`);
 
   for (const u of DEMO_USERS) {
     await db
@@ -52,11 +101,19 @@ export async function seedDemo(opts: {
   const { version } = await applyProcessDefinition(db, validated.definition, 'seed');
 
   const tokenFile = path.join(opts.dataDir, 'demo-tokens.json');
-  let tokens: Record<string, string> = fs.existsSync(tokenFile) ? JSON.parse(fs.readFileSync(tokenFile, 'utf8')) : {};
+  let tokens: Record<string, string> = fs.existsSync(tokenFile)
+    ? JSON.parse(fs.readFileSync(tokenFile, 'utf8'))
+    : {};
   for (const u of DEMO_USERS) {
     const id = `tok_demo_${u.id}`;
     const existing = await db.select().from(apiTokens).where(eq(apiTokens.id, id)).limit(1);
-    if (tokens[u.id] && existing[0] && existing[0].tokenHash === hashToken(tokens[u.id]) && !existing[0].revokedAt) continue;
+    if (
+      tokens[u.id] &&
+      existing[0] &&
+      existing[0].tokenHash === hashToken(tokens[u.id]) &&
+      !existing[0].revokedAt
+    )
+      continue;
     const t = newToken();
     await db
       .insert(apiTokens)

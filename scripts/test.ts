@@ -21,6 +21,7 @@ async function main(): Promise<number> {
   let temporal: DevServer | undefined;
   let pg: EmbeddedPg | undefined;
   let testDbUrl: string | undefined;
+  let pgDir: string | undefined;
   try {
     let address = process.env.TEMPORAL_ADDRESS;
     if (!address) {
@@ -41,8 +42,10 @@ async function main(): Promise<number> {
       u.pathname = `/${dbName}`;
       testDbUrl = u.toString();
     } else {
+      // A cluster per run, so concurrent runs never share one; removed afterwards.
+      pgDir = path.join(dataDir, `test-postgres-${process.pid}`);
       pg = await startEmbeddedPostgres({
-        dir: path.join(dataDir, 'test-postgres'),
+        dir: pgDir,
         port: await freePort(),
         log,
       });
@@ -81,11 +84,12 @@ async function main(): Promise<number> {
     }
     return code;
   } finally {
-    if (testDbUrl && !process.env.KEEP_TEST_DB) {
+    if (testDbUrl && !pgDir && !process.env.KEEP_TEST_DB) {
       await dropDatabase(testDbUrl).catch((err) => log(`could not drop the test database: ${err}`));
     }
     await temporal?.stop();
     await pg?.stop().catch(() => {});
+    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
   }
 }
 
@@ -105,7 +109,7 @@ async function dropDatabase(url: string): Promise<void> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

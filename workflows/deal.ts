@@ -336,6 +336,17 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       const r = checkReassign(state, role, userId);
       if (r) refuse(r);
       const { from } = reassign(state, role, userId, Date.now());
+      const stage = state.stage;
+      const manager = stage?.required.find((r) => r.approver === 'manager');
+      if (role === 'AR' && stage && manager && !stage.signoffs.some((s) => s.role === 'manager')) {
+        // `manager` is the manager of the deal's AR: follow the new AR.
+        const [resolved] = await resolveApprovers({
+          dealId: state.dealId,
+          triangle: state.triangle,
+          approvers: [{ approver: 'manager', conditional: manager.conditional }],
+        });
+        if (state.stage === stage && !stage.outcome) manager.userIds = resolved.userIds;
+      }
       const ev = event(
         'role.reassigned',
         `reassign:${state.seq + 1}`,

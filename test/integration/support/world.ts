@@ -17,8 +17,8 @@ import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
 import { apiTokens, users } from '../../../db/schema';
 import type { ProcessDefinition, ProcessVersion } from '../../../domain/process/types';
-import type { DeliveryRetryOptions } from '../../../notifications/delivery';
 import { validateProcessDefinition } from '../../../domain/process/validate';
+import type { DeliveryRetryOptions } from '../../../notifications/delivery';
 import { ensureSearchAttributes } from '../../../temporal/search-attributes';
 import { createLtcWorker } from '../../../worker';
 
