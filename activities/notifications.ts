@@ -31,7 +31,12 @@ import {
 } from '../notifications/delivery';
 import { renderNotification } from '../notifications/render';
 import { createMailer, DeliveryError, type Mailer, sendWebhook } from '../notifications/send';
-import type { Locale, NotificationContext, NotificationKind, OutgoingNotification } from '../notifications/types';
+import type {
+  Locale,
+  NotificationContext,
+  NotificationKind,
+  OutgoingNotification,
+} from '../notifications/types';
 import { buildWebhookRequest, type WebhookFormat } from '../notifications/webhook-formats';
 import { dealLink, type OutboxRow } from './deal-records';
 
@@ -102,7 +107,10 @@ export function createNotificationActivities(deps: NotificationActivityDeps): No
       .limit(1);
     const row = rows[0];
     if (!row) {
-      throw ApplicationFailure.nonRetryable(`notification ${notificationId} not found`, 'NotificationNotFound');
+      throw ApplicationFailure.nonRetryable(
+        `notification ${notificationId} not found`,
+        'NotificationNotFound',
+      );
     }
     return row;
   }

@@ -266,7 +266,7 @@ export function createDealService(deps: DealServiceDeps) {
       if (q.status) where.push(eq(deals.status, q.status));
       if (q.userId)
         where.push(or(eq(deals.arId, q.userId), eq(deals.srId, q.userId), eq(deals.frId, q.userId)));
-      if (q.overdue === true) where.push(and(eq(deals.status, 'active'), lt(deals.dueAt, new Date())));
+      if (q.overdue === true) where.push(sql`${deals.status} = 'active' AND ${deals.dueAt} < now()`);
       if (q.overdue === false) where.push(sql`NOT (${deals.status} = 'active' AND ${deals.dueAt} < now())`);
       if (q.q) {
         const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -35,10 +35,9 @@ const Channels = z
   .max(PREFERENCE_CHANNELS.length)
   .refine((a) => new Set(a).size === a.length, 'channels must not repeat');
 
-const PreferencesShape = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, Channels.optional()])) as Record<
-  (typeof NOTIFICATION_KINDS)[number],
-  z.ZodOptional<typeof Channels>
->;
+const PreferencesShape = Object.fromEntries(
+  NOTIFICATION_KINDS.map((k) => [k, Channels.optional()]),
+) as Record<(typeof NOTIFICATION_KINDS)[number], z.ZodOptional<typeof Channels>>;
 
 /** Kinds left out keep every channel; `[]` turns a kind off everywhere. */
 export const PreferencesMap = z.strictObject(PreferencesShape);

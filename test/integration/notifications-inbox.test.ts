@@ -49,7 +49,9 @@ test('inbox: my notifications, unread first, paginated; read marks them; othersâ
     .get(`/me/notifications?limit=1&cursor=${p1.body.nextCursor}`)
     .set(team.ar.auth);
   expect(p2.body).toEqual({ items: [expect.objectContaining({ id: t1.id })], nextCursor: null });
-  expect((await request(world.app).get('/me/notifications?cursor=bogus!').set(team.ar.auth)).status).toBe(400);
+  expect((await request(world.app).get('/me/notifications?cursor=bogus!').set(team.ar.auth)).status).toBe(
+    400,
+  );
 
   // reading the newest moves it behind the unread one
   const read = await request(world.app).post(`/me/notifications/${t2.id}/read`).set(team.ar.auth);
@@ -58,7 +60,9 @@ test('inbox: my notifications, unread first, paginated; read marks them; othersâ
   const again = await request(world.app).post(`/me/notifications/${t2.id}/read`).set(team.ar.auth);
   expect(again.body.readAt).toBe(read.body.readAt);
   const after = await request(world.app).get('/me/notifications').set(team.ar.auth);
-  expect(after.body.items.map((i: { id: string; readAt: string | null }) => [i.id, i.readAt !== null])).toEqual([
+  expect(
+    after.body.items.map((i: { id: string; readAt: string | null }) => [i.id, i.readAt !== null]),
+  ).toEqual([
     [t1.id, false],
     [t2.id, true],
   ]);
@@ -74,8 +78,12 @@ test('inbox: my notifications, unread first, paginated; read marks them; othersâ
   // only mine: the SR sees their own, and the AR's ids are 404 to them
   const sr = await request(world.app).get('/me/notifications').set(team.sr.auth);
   expect(sr.body.items.every((i: { id: string }) => i.id !== t1.id && i.id !== t2.id)).toBe(true);
-  expect((await request(world.app).post(`/me/notifications/${t1.id}/read`).set(team.sr.auth)).status).toBe(404);
-  expect((await request(world.app).post('/me/notifications/ntf_unknown/read').set(team.ar.auth)).status).toBe(404);
+  expect((await request(world.app).post(`/me/notifications/${t1.id}/read`).set(team.sr.auth)).status).toBe(
+    404,
+  );
+  expect((await request(world.app).post('/me/notifications/ntf_unknown/read').set(team.ar.auth)).status).toBe(
+    404,
+  );
   expect((await request(world.app).get('/me/notifications')).status).toBe(401);
 });
 
@@ -95,8 +103,16 @@ test('preferences: defaults, narrowing, validation; excluded kinds leave the inb
   expect((await request(world.app).get('/users/me/notification-preferences').set(team.ar.auth)).body).toEqual(
     put.body,
   );
-  for (const bad of [{ task: ['sms'] }, { gossip: ['email'] }, { task: ['email', 'email'] }, { task: 'email' }]) {
-    const res = await request(world.app).put('/users/me/notification-preferences').set(team.ar.auth).send(bad);
+  for (const bad of [
+    { task: ['sms'] },
+    { gossip: ['email'] },
+    { task: ['email', 'email'] },
+    { task: 'email' },
+  ]) {
+    const res = await request(world.app)
+      .put('/users/me/notification-preferences')
+      .set(team.ar.auth)
+      .send(bad);
     expect(res.status).toBe(400);
   }
 
@@ -108,7 +124,9 @@ test('preferences: defaults, narrowing, validation; excluded kinds leave the inb
     });
     expect(res.status).toBe(200);
   }
-  await eventually(async () => (await outbox(world, deal.id, { kind: 'decision', userId: team.ar.id })).length);
+  await eventually(
+    async () => (await outbox(world, deal.id, { kind: 'decision', userId: team.ar.id })).length,
+  );
   const inbox = await request(world.app).get('/me/notifications').set(team.ar.auth);
   expect(inbox.body.items.map((i: { kind: string }) => i.kind)).toEqual(['task']);
   // the SR keeps the defaults: task and decision
@@ -173,9 +191,15 @@ test('webhooks: ops add, list and delete them; validation and authorisation', as
   const ids = list.body.items.map((w: { id: string }) => w.id);
   expect(ids).toEqual(expect.arrayContaining([created.body.id, team2.body.id]));
 
-  expect((await request(world.app).delete(`/webhooks/${created.body.id}`).set(team.ar.auth)).status).toBe(403);
-  expect((await request(world.app).delete(`/webhooks/${created.body.id}`).set(team.ops.auth)).status).toBe(204);
-  expect((await request(world.app).delete(`/webhooks/${created.body.id}`).set(team.ops.auth)).status).toBe(404);
+  expect((await request(world.app).delete(`/webhooks/${created.body.id}`).set(team.ar.auth)).status).toBe(
+    403,
+  );
+  expect((await request(world.app).delete(`/webhooks/${created.body.id}`).set(team.ops.auth)).status).toBe(
+    204,
+  );
+  expect((await request(world.app).delete(`/webhooks/${created.body.id}`).set(team.ops.auth)).status).toBe(
+    404,
+  );
   const listed = await request(world.app).get('/webhooks?limit=200').set(team.ops.auth);
   expect(listed.body.items.map((w: { id: string }) => w.id)).not.toContain(created.body.id);
   await request(world.app).delete(`/webhooks/${team2.body.id}`).set(team.ops.auth);
