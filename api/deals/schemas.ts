@@ -24,7 +24,8 @@ export const MoneySchema = z.object({
     .refine((c) => CURRENCIES.has(c), 'unknown currency'),
 });
 
-export const DealIdParams = z.object({ id: z.string().min(1).max(100) });
+/** Deal ids are opaque: any string is accepted here and an unknown or malformed one answers 404. */
+export const DealIdParams = z.object({ id: z.string() });
 
 export const CreateDealBody = z
   .object({

@@ -47,10 +47,14 @@ type DealRow = typeof deals.$inferSelect;
 
 export const DEFAULT_PROCESS_KEY = 'ltc-standard';
 
+/** Deal ids are UUIDs; anything else is simply not found. */
+const DEAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export function createDealService(deps: DealServiceDeps) {
   const { db, temporal } = deps;
 
   async function loadRow(id: string): Promise<DealRow | undefined> {
+    if (!DEAL_ID.test(id)) return undefined;
     const rows = await db.select().from(deals).where(eq(deals.id, id)).limit(1);
     return rows[0];
   }
@@ -272,7 +276,7 @@ export function createDealService(deps: DealServiceDeps) {
         const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         where.push(or(sql`${deals.title} ILIKE ${like}`, sql`${deals.accountName} ILIKE ${like}`));
       }
-      const cursor = decodeCursor(q.cursor, z.object({ createdAt: z.string(), id: z.string() }));
+      const cursor = decodeCursor(q.cursor, z.object({ createdAt: z.iso.datetime(), id: z.string().regex(DEAL_ID) }));
       if (cursor) {
         const at = new Date(cursor.createdAt);
         where.push(or(lt(deals.createdAt, at), and(eq(deals.createdAt, at), lt(deals.id, cursor.id))));

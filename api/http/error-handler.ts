@@ -84,6 +84,13 @@ export function toClientProblem(err: unknown): HttpProblem | undefined {
   if (isZodError(err)) return zodErrorToProblem(err);
   if (typeof err !== 'object' || err === null) return undefined;
 
+  // Postgres refuses text it cannot store (a NUL byte, invalid UTF-8): that is bad input, not a crash.
+  // drizzle 0.45 puts the driver's error on `err.cause`.
+  const pgCode = postgresCode(err);
+  if (pgCode === '22021' || pgCode === '22P05') {
+    return badRequest('The request contains characters that cannot be stored (such as a NUL byte)');
+  }
+
   const e = err as ErrorWithStatus;
   switch (e.type) {
     case 'entity.parse.failed':
@@ -101,6 +108,16 @@ export function toClientProblem(err: unknown): HttpProblem | undefined {
     // http-errors marks 4xx errors as exposable; anything else only gets the reason phrase.
     const detail = e.expose === true && typeof e.message === 'string' ? e.message : undefined;
     return new HttpProblem(status, { detail });
+  }
+  return undefined;
+}
+
+function postgresCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
   }
   return undefined;
 }

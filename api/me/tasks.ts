@@ -23,13 +23,27 @@ export interface TaskDto {
   overdue: boolean;
 }
 
-/** Keyset of the ordering: due time (text, full precision; null sorts last), deal, role, holder. */
+const CursorText = z
+  .string()
+  .max(200)
+  .refine((s) => !s.includes('\u0000'));
+
+/**
+ * Keyset of the ordering: due time (epoch microseconds, exact; null sorts last), deal, role, holder.
+ * Validated strictly, so a forged cursor is a 400, never a database error.
+ */
 const TaskCursor = z.object({
-  due: z.string().nullable(),
-  dealId: z.string(),
-  role: z.string(),
-  userId: z.string(),
+  due: z
+    .string()
+    .regex(/^-?[0-9]{1,18}$/)
+    .nullable(),
+  dealId: CursorText,
+  role: CursorText,
+  userId: CursorText,
 });
+
+/** The due time in epoch microseconds (exact: `extract` answers numeric). */
+const DUE_US = sql`(extract(epoch from d.due_at) * 1000000)::bigint`;
 
 interface TaskRow extends Record<string, unknown> {
   deal_id: string;
@@ -61,10 +75,10 @@ export async function listTasks(
     ? sql`true`
     : c.due === null
       ? sql`(d.due_at IS NULL AND ${tie})`
-      : sql`(d.due_at > ${c.due}::timestamptz OR (d.due_at = ${c.due}::timestamptz AND ${tie}) OR d.due_at IS NULL)`;
+      : sql`(${DUE_US} > ${c.due}::bigint OR (${DUE_US} = ${c.due}::bigint AND ${tie}) OR d.due_at IS NULL)`;
   const rows = await db.execute<TaskRow>(sql`
     SELECT d.id AS deal_id, d.title, d.stage_key, d.process_key, d.process_version,
-           to_json(d.due_at) #>> '{}' AS due_iso, d.due_at::text AS due_key, w.role, w."userId" AS user_id,
+           to_json(d.due_at) #>> '{}' AS due_iso, ${DUE_US}::text AS due_key, w.role, w."userId" AS user_id,
            (d.due_at IS NOT NULL AND d.due_at < ${now.toISOString()}::timestamptz) AS overdue
     FROM deals d
     CROSS JOIN LATERAL jsonb_to_recordset(d.waiting_on) AS w(role text, "userId" text)

@@ -40,7 +40,7 @@ const PreferencesShape = Object.fromEntries(
 ) as Record<(typeof NOTIFICATION_KINDS)[number], z.ZodOptional<typeof Channels>>;
 
 /** Kinds left out keep every channel; `[]` turns a kind off everywhere. */
-export const PreferencesMap = z.strictObject(PreferencesShape);
+export const PreferencesMap = z.strictObject(PreferencesShape).meta({ id: 'NotificationPreferencesInput' });
 
 export const PutPreferencesBody = z.union([PreferencesMap, z.strictObject({ preferences: PreferencesMap })]);
 

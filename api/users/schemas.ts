@@ -5,6 +5,10 @@ import { z } from 'zod';
 import { USER_ROLES } from '../auth/principal';
 import { paginationQuery } from '../http/pagination';
 
+/** Postgres text cannot hold NUL: such input is refused (or, for ids in paths, simply not found). */
+export const hasNoNul = (s: string): boolean => !s.includes('\u0000');
+const NO_NUL = 'must not contain NUL characters';
+
 /** Ids that would collide with literal path segments under `/users/…`. */
 export const RESERVED_USER_IDS = new Set(['me']);
 
@@ -23,7 +27,7 @@ export const GroupSchema = z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, 
 export const CreateUserBody = z
   .object({
     id: UserIdSchema.optional().describe('Defaults to a generated id'),
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).refine(hasNoNul, NO_NUL),
     email: z
       .email()
       .max(320)
@@ -65,7 +69,7 @@ export const UserParams = z.object({ id: z.string().min(1).max(100) });
 export const TokenParams = z.object({ id: z.string().min(1).max(100), tokenId: z.string().min(1).max(100) });
 
 export const CreateTokenBody = z
-  .object({ label: z.string().trim().min(1).max(200).optional() })
+  .object({ label: z.string().trim().min(1).max(200).refine(hasNoNul, NO_NUL).optional() })
   .strict()
   .optional();
 

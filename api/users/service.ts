@@ -16,7 +16,7 @@ import { isAdmin, isManager, isOps, type Principal, type UserRole } from '../aut
 import { newToken } from '../auth/tokens';
 import { decodeCursor, type Page, page } from '../http/pagination';
 import { badRequest, conflict, notFound } from '../http/problem';
-import type { DelegationDto, UserDto } from './schemas';
+import { type DelegationDto, hasNoNul, type UserDto } from './schemas';
 
 type UserRow = typeof users.$inferSelect;
 type DelegationRow = typeof delegations.$inferSelect;
@@ -60,6 +60,7 @@ const userCovers = (scope: UserScope, id: string) => scope.all || scope.userIds.
 export const canManageTokens = (p: Principal, userId: string): boolean => isAdmin(p) || p.id === userId;
 
 async function loadUser(db: Db, id: string): Promise<UserRow | undefined> {
+  if (!hasNoNul(id)) return undefined;
   const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return rows[0];
 }
@@ -84,7 +85,7 @@ export async function listUsers(
   q: { limit: number; cursor?: string },
 ): Promise<Page<UserDto>> {
   const scope = await userScope(db, p);
-  const cursor = decodeCursor(q.cursor, z.object({ id: z.string() }));
+  const cursor = decodeCursor(q.cursor, z.object({ id: z.string().max(200).refine(hasNoNul) }));
   const where: (SQL | undefined)[] = [];
   if (!scope.all) where.push(inArray(users.id, scope.userIds));
   if (cursor) where.push(gt(users.id, cursor.id));
@@ -188,6 +189,7 @@ export async function listTokens(db: Db, userId: string) {
 
 /** Revokes a token of the user; 404 when the user has no such token. Revoking twice is a no-op. */
 export async function revokeToken(db: Db, userId: string, tokenId: string): Promise<void> {
+  if (!hasNoNul(tokenId)) throw notFound('No such token');
   const rows = await db
     .select({ id: apiTokens.id, revokedAt: apiTokens.revokedAt })
     .from(apiTokens)

@@ -7,8 +7,12 @@
  * route registered without an entry, or an entry whose route no longer exists, fails the
  * "covers every route" test. To add a route, add one entry to MATRIX, e.g.
  *
- *   { route: 'GET /process-definitions', anonymous: 401, otherMember: 200, otherManager: 200,
- *     wrongRole: { na: 'everyone may read definitions' }, right: { as: 'ops', status: 200 } },
+ *   { route: 'GET /things/:id', vars: (f) => ({ id: ... }), anonymous: 401, otherMember: 404,
+ *     otherManager: 404, wrongRole: { as: 'sr', status: 403 }, right: { as: 'manager', status: 200 } },
+ *
+ * A number means that status for the category's own caller; `{ as, status, body?, check? }` names
+ * the caller; an array tries several; `{ na: 'why' }` marks a category that cannot apply. Entries
+ * that change state get a fresh deal (or token, webhook…) from `setup`.
  *
  * Besides the status, every response is checked for leaks: a body never contains the title of a
  * deal the caller may not see (the two teams' deals carry distinct title markers).
@@ -35,6 +39,11 @@ interface Fixture {
   deal: string;
   /** The other team's deal (all roles otherMember). */
   otherDeal: string;
+  /** Deals of each team whose stage is past due (for the SLA report). */
+  overdueDeal: string;
+  otherOverdueDeal: string;
+  /** A notification of ar's (the task of `deal`). */
+  arNotification: string;
   processKey: string;
   /** Title marker of every deal of our team / the other team. */
   ourTitle: string;
@@ -66,6 +75,22 @@ const twoStages: ProcessDefinition = {
   ],
 };
 
+/** One stage due a second after entry: overdue at once. */
+const quick: ProcessDefinition = {
+  key: 'matrix-quick',
+  name: { en: 'Matrix quick', zh: '矩阵快速' },
+  stages: [
+    {
+      key: 'rush',
+      name: { en: 'Rush', zh: '加急' },
+      approvers: ['AR'],
+      rule: 'all',
+      sla: { within: '1s' },
+      weights: { AR: 1 },
+    },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------------
 // The matrix
 // ---------------------------------------------------------------------------------------------
@@ -80,8 +105,8 @@ interface Attempt {
   status: number;
   /** Replaces the entry's body for this attempt. */
   body?: Body;
-  /** Extra assertions on the response. */
-  check?: (res: request.Response, f: Fixture, vars: Vars) => void;
+  /** Extra assertions on the response (may also clean up after it). */
+  check?: (res: request.Response, f: Fixture, vars: Vars) => void | Promise<void>;
 }
 
 /** A status (the category's default caller), one attempt or several, or not applicable (say why). */
@@ -92,8 +117,10 @@ interface MatrixEntry {
   route: string;
   /** Fresh state for this entry; returns path variables (e.g. a new deal's `id`). */
   setup?: (f: Fixture) => Promise<Vars>;
-  /** Default path variables: `/deals/:id…` → our deal, `/users/:id…` → ar. */
+  /** Path variables (default: `/deals/:id…` → our deal, `/users/:id…` → ar). */
   vars?: (f: Fixture) => Vars;
+  /** Query string parameters. */
+  query?: Record<string, string>;
   body?: Body;
   anonymous: Expectation;
   /** A member of another team (no role on our deals). */
@@ -126,6 +153,14 @@ function publicRoute(route: string, status = 200): MatrixEntry {
 const ids = (res: request.Response): string[] => res.body.items.map((i: { id: string }) => i.id);
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 const futureDelegation = (delegateId: string) => ({ delegateId, from: inHours(24), until: inHours(48) });
+/** A webhook of the spare user's own, for escalations only: nothing else ever reaches it. */
+const webhookBody = (f: Fixture) => ({
+  url: 'http://127.0.0.1:9/matrix',
+  format: 'generic',
+  secret: 'matrix-secret',
+  events: ['escalation'],
+  userId: f.users.spare.id,
+});
 
 function dealBody(f: Fixture, triangle: { AR: string; SR: string; FR: string }, title = f.ourTitle) {
   return {
@@ -427,8 +462,235 @@ const MATRIX: MatrixEntry[] = [
     },
   },
 
-  // --- colleagues' features: add one entry per route as they land (process-definitions, reports,
-  //     notifications, webhooks); the coverage test below fails until they are here. ---
+  // --- process definitions: everyone reads and validates, ops apply ---
+  {
+    route: 'POST /process-definitions',
+    body: (f) => ({ ...twoStages, key: `matrix-applied-${f.ns}` }),
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: [
+      { as: 'manager', status: 403 },
+      { as: 'ar', status: 403 },
+    ],
+    // The second apply of identical content answers the existing version.
+    right: [
+      { as: 'ops', status: 201 },
+      { as: 'admin', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /process-definitions/validate',
+    body: (f) => ({ ...twoStages, key: `matrix-validated-${f.ns}` }),
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: { na: 'any authenticated user may validate' },
+    right: { as: 'ar', status: 200, check: (res) => expect(res.body.valid).toBe(true) },
+  },
+  {
+    route: 'GET /process-definitions',
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: { na: 'any authenticated user may read definitions' },
+    right: { as: 'ar', status: 200 },
+  },
+  {
+    route: 'GET /process-definitions/:key',
+    vars: (f) => ({ key: f.processKey }),
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: { na: 'any authenticated user may read definitions' },
+    right: { as: 'ar', status: 200, check: (res, f) => expect(res.body.key).toBe(f.processKey) },
+  },
+  {
+    route: 'GET /process-definitions/:key/versions/:version',
+    vars: (f) => ({ key: f.processKey, version: '1' }),
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: { na: 'any authenticated user may read definitions' },
+    right: { as: 'ar', status: 200 },
+  },
+  {
+    route: 'GET /process-definitions/:key/diff',
+    vars: (f) => ({ key: f.processKey }),
+    query: { from: '1', to: '1' },
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: { na: 'any authenticated user may read definitions' },
+    right: { as: 'ar', status: 200, check: (res) => expect(res.body.changed).toBe(false) },
+  },
+
+  // --- reports: managers (their reporting line) and ops; members 403 ---
+  {
+    route: 'GET /reports/pipeline',
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 200,
+    wrongRole: { as: 'ar', status: 403 },
+    right: [
+      { as: 'manager', status: 200 },
+      { as: 'ops', status: 200 },
+    ],
+  },
+  {
+    route: 'GET /reports/sla',
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: {
+      status: 200,
+      check: (res, f) => {
+        const overdue = res.body.overdue.map((d: { dealId: string }) => d.dealId);
+        expect(overdue).toContain(f.otherOverdueDeal);
+        expect(overdue).not.toContain(f.overdueDeal);
+      },
+    },
+    wrongRole: { as: 'sr', status: 403 },
+    right: [
+      {
+        as: 'manager',
+        status: 200,
+        check: (res, f) => {
+          const overdue = res.body.overdue.map((d: { dealId: string }) => d.dealId);
+          expect(overdue).toContain(f.overdueDeal);
+          expect(overdue).not.toContain(f.otherOverdueDeal);
+        },
+      },
+      { as: 'director', status: 200 },
+      { as: 'ops', status: 200 },
+    ],
+  },
+  {
+    route: 'GET /reports/credit',
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: {
+      status: 200,
+      check: (res, f) => {
+        const users = res.body.items.map((i: { userId: string }) => i.userId);
+        for (const k of OUR_TEAM) expect(users).not.toContain(f.users[k].id);
+      },
+    },
+    wrongRole: { as: 'fr', status: 403 },
+    right: [
+      { as: 'manager', status: 200 },
+      { as: 'ops', status: 200 },
+    ],
+  },
+
+  // --- notifications: one's own inbox and preferences; webhooks and deliveries are for ops ---
+  {
+    route: 'GET /me/notifications',
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: SELF_SERVICE,
+    right: {
+      as: 'ar',
+      status: 200,
+      check: (res, f) => expect(res.body.items.map((n: { id: string }) => n.id)).toContain(f.arNotification),
+    },
+  },
+  {
+    route: 'POST /me/notifications/:id/read',
+    vars: (f) => ({ id: f.arNotification }),
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    // Someone else's notification, even on a deal the caller sees.
+    wrongRole: [
+      { as: 'manager', status: 404 },
+      { as: 'ops', status: 404 },
+    ],
+    right: { as: 'ar', status: 200, check: (res) => expect(res.body.readAt).toEqual(expect.any(String)) },
+  },
+  {
+    route: 'GET /users/me/notification-preferences',
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: SELF_SERVICE,
+    right: { as: 'ar', status: 200 },
+  },
+  {
+    route: 'PUT /users/me/notification-preferences',
+    body: {},
+    anonymous: 401,
+    otherMember: 200,
+    otherManager: 200,
+    wrongRole: SELF_SERVICE,
+    right: { as: 'ar', status: 200 },
+  },
+  {
+    route: 'POST /webhooks',
+    body: (f) => webhookBody(f),
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: { as: 'manager', status: 403 },
+    right: {
+      as: 'ops',
+      status: 201,
+      // Remove it again: it is no part of any other test.
+      check: async (res, f) => {
+        const del = await request(app.app).delete(`/webhooks/${res.body.id}`).set(f.users.ops.auth);
+        expect(del.status).toBe(204);
+      },
+    },
+  },
+  {
+    route: 'GET /webhooks',
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: { as: 'manager', status: 403 },
+    right: { as: 'ops', status: 200 },
+  },
+  {
+    route: 'DELETE /webhooks/:id',
+    setup: async (f) => {
+      const res = await request(app.app).post('/webhooks').set(f.users.ops.auth).send(webhookBody(f));
+      expect(res.status).toBe(201);
+      return { id: res.body.id };
+    },
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: { as: 'manager', status: 403 },
+    right: { as: 'ops', status: 204 },
+  },
+  {
+    route: 'GET /notifications/failed',
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: { as: 'manager', status: 403 },
+    right: { as: 'ops', status: 200 },
+  },
+  {
+    route: 'POST /notifications/:id/resend',
+    // ar's notification with a failed email delivery.
+    setup: async (f) => {
+      await world.sql`
+        INSERT INTO notification_deliveries (notification_id, channel, status, attempts, last_error)
+        VALUES (${f.arNotification}, 'email', 'failed', 5, 'matrix: simulated failure')
+        ON CONFLICT (notification_id, channel) DO UPDATE SET status = 'failed'`;
+      return { id: f.arNotification };
+    },
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    // Not even the recipient may resend: it is an ops tool.
+    wrongRole: [
+      { as: 'manager', status: 403 },
+      { as: 'ar', status: 403 },
+    ],
+    right: { as: 'ops', status: 202, check: (res) => expect(res.body.channels).toEqual(['email']) },
+  },
 ];
 
 /** Routes served outside the registry (not in the OpenAPI document), still covered above. */
@@ -483,6 +745,7 @@ beforeAll(async () => {
   };
   users.otherMember = await u('other-member', ['member'], users.otherManager.id);
   const processKey = (await applyDefinition(world, twoStages)).key;
+  const quickKey = (await applyDefinition(world, quick)).key;
   const ourTitle = `Alpha-${world.ns}`;
   const otherTitle = `Bravo-${world.ns}`;
   const create = async (by: TestUser, body: unknown) => {
@@ -505,8 +768,27 @@ beforeAll(async () => {
         otherTitle,
       ),
     ),
+    overdueDeal: await create(users.manager, {
+      ...dealBody(partial, ourTriangle(partial)),
+      process: { key: quickKey },
+    }),
+    otherOverdueDeal: await create(users.otherManager, {
+      ...dealBody(
+        partial,
+        { AR: users.otherMember.id, SR: users.otherMember.id, FR: users.otherMember.id },
+        otherTitle,
+      ),
+      process: { key: quickKey },
+    }),
+    arNotification: '',
     newDeal: () => create(users.manager, dealBody(f, ourTriangle(f))),
   };
+  const [n] = await world.sql`
+    SELECT id FROM notifications WHERE user_id = ${users.ar.id} AND deal_id = ${f.deal} LIMIT 1`;
+  expect(n).toBeDefined();
+  f.arNotification = n.id as string;
+  // Let the quick deals pass their due time.
+  await new Promise((r) => setTimeout(r, 1500));
 });
 
 afterAll(async () => {
@@ -530,6 +812,10 @@ function fillPath(path: string, vars: Vars): string {
     if (vars[name] === undefined) throw new Error(`no value for :${name} in ${path}`);
     return encodeURIComponent(vars[name]);
   });
+}
+
+function withQuery(path: string, query?: Record<string, string>): string {
+  return query ? `${path}?${new URLSearchParams(query)}` : path;
 }
 
 function buildBody(body: Body | undefined, vars: Vars): unknown {
@@ -637,13 +923,13 @@ describe('the matrix', () => {
 describe.each(MATRIX.map((e) => [e.route, e] as const))('%s', (_route, entry) => {
   test('anonymous, other team, wrong role, right user', async () => {
     const { method, path } = routeOf(entry);
-    const vars = { ...defaultVars(entry), ...(entry.setup ? await entry.setup(f) : {}) };
+    const vars = { ...defaultVars(entry), ...entry.vars?.(f), ...(entry.setup ? await entry.setup(f) : {}) };
     let ran = 0;
     for (const category of CATEGORIES) {
       for (const attempt of attemptsOf(category, entry[category])) {
         const who = callerOf(category, attempt);
         const body = buildBody(attempt.body !== undefined ? attempt.body : entry.body, vars);
-        const res = await send(method, fillPath(path, vars), who, body);
+        const res = await send(method, withQuery(fillPath(path, vars), entry.query), who, body);
         const label = { route: entry.route, category, as: who ?? 'anonymous' };
         expect({
           ...label,
@@ -658,7 +944,7 @@ describe.each(MATRIX.map((e) => [e.route, e] as const))('%s', (_route, entry) =>
         for (const hidden of hiddenTitles(who)) {
           expect({ ...label, leaks: res.text.includes(hidden) }).toEqual({ ...label, leaks: false });
         }
-        attempt.check?.(res, f, vars);
+        await attempt.check?.(res, f, vars);
         ran++;
       }
     }

@@ -232,9 +232,20 @@ test('pages follow the same order', async () => {
 
 test('401 without a token; 400 for a bad cursor or limit', async () => {
   expect((await api().get('/me/tasks')).status).toBe(401);
-  const cursor = await api().get('/me/tasks').query({ cursor: 'bm9wZQ' }).set(org.ar.auth);
-  expect(cursor.status).toBe(400);
-  expect(cursor.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.cursor']);
+  const forge = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const cursors = [
+    'bm9wZQ',
+    '!!',
+    forge({ due: 'tomorrow', dealId: 'a', role: 'AR', userId: 'u' }),
+    forge({ due: '2026-02-30 00:00:00+00', dealId: 'a', role: 'AR', userId: 'u' }),
+    forge({ due: null, dealId: 'a\u0000', role: 'AR', userId: 'u' }),
+    forge({ due: '1', dealId: 'a' }),
+  ];
+  for (const c of cursors) {
+    const res = await api().get('/me/tasks').query({ cursor: c }).set(org.ar.auth);
+    expect({ c, status: res.status }).toEqual({ c, status: 400 });
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.cursor']);
+  }
   const limit = await api().get('/me/tasks').query({ limit: 500 }).set(org.ar.auth);
   expect(limit.status).toBe(400);
   expect(limit.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.limit']);

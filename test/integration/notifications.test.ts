@@ -232,6 +232,34 @@ test('a receiver that is down and comes back gets the notification exactly once'
   expect(hook.requests).toHaveLength(3);
 });
 
+test('a worker stopped mid-send: the retry carries the same id, so the receiver can dedupe', async () => {
+  const team = await createTeam(world, 'crash');
+  // the first request is taken in and never answered (the worker goes away meanwhile)
+  const hook = await receiver({ respond: (_r, n) => (n === 1 ? 'hang' : 200) });
+  const webhook = await addWebhook(team, {
+    url: hook.url,
+    format: 'generic',
+    secret: 'crash-secret',
+    userId: team.ar.id,
+    events: ['task'],
+  });
+  const deal = await createDeal(world, team, processKey);
+  const [row] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
+  await eventually(async () => hook.requests.length === 1);
+  await world.restartWorker();
+
+  await eventually(async () => hook.delivered().length === 1);
+  const channel = `webhook:${webhook.id}`;
+  await eventually(
+    async () => (await deliveries(world, row.id)).find((d) => d.channel === channel)?.status === 'sent',
+  );
+  // what the receiver saw twice is one notification: same X-LTC-Id, same body
+  expect(hook.requests.map((r) => r.headers['x-ltc-id'])).toEqual([row.id, row.id]);
+  expect(hook.requests[0].raw).toBe(hook.requests[1].raw);
+  const seen = new Set(hook.requests.map((r) => r.json.id));
+  expect(seen).toEqual(new Set([row.id]));
+});
+
 test('retries exhausted: the delivery shows as failed to ops, and one call resends it', async () => {
   const team = await createTeam(world, 'fail');
   const port = await closedPort();

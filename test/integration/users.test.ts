@@ -150,6 +150,7 @@ describe('POST /users', () => {
       [{ id: 'me', name: 'N', email: 'a@b.test', roles: ['member'] }, ['body.id']],
       [{ id: 'a/b', name: 'N', email: 'a@b.test', roles: ['member'] }, ['body.id']],
       [{ name: 'N', email: 'a@b.test', roles: ['member'], isAdmin: true }, ['body.isAdmin']],
+      [{ name: 'N\u0000', email: 'a@b.test', roles: ['member'] }, ['body.name']],
     ];
     for (const [body, expected] of cases) {
       const res = await api().post('/users').set(admin.auth).send(body);
@@ -250,9 +251,12 @@ describe('GET /users/me, /users, /users/:id', () => {
     const limit = await api().get('/users').query({ limit: 0 }).set(admin.auth);
     expect(limit.status).toBe(400);
     expect(paths(limit)).toEqual(['query.limit']);
-    const cursor = await api().get('/users').query({ cursor: '!!' }).set(admin.auth);
-    expect(cursor.status).toBe(400);
-    expect(paths(cursor)).toEqual(['query.cursor']);
+    const forged = Buffer.from(JSON.stringify({ id: 'a\u0000' })).toString('base64url');
+    for (const c of ['!!', 'bm9wZQ', forged]) {
+      const cursor = await api().get('/users').query({ cursor: c }).set(admin.auth);
+      expect(cursor.status).toBe(400);
+      expect(paths(cursor)).toEqual(['query.cursor']);
+    }
   });
 
   test('/users/:id: same visibility as the list, else 404', async () => {
@@ -272,6 +276,7 @@ describe('GET /users/me, /users, /users/:id', () => {
     expect((await get(org.ar, org.sr.id)).status).toBe(404);
     expect((await get(outsider, org.ar.id)).status).toBe(404);
     expect((await get(admin, uid('nobody'))).status).toBe(404);
+    expect((await get(admin, 'nul\u0000')).status).toBe(404);
     expect((await api().get(`/users/${org.ar.id}`)).status).toBe(401);
   });
 });
@@ -355,6 +360,8 @@ describe('API tokens', () => {
       404,
     );
     expect((await api().delete(`/users/${org.ar.id}/tokens/tok_nope`).set(org.ar.auth)).status).toBe(404);
+    expect((await api().delete(`/users/${org.ar.id}/tokens/tok%00`).set(org.ar.auth)).status).toBe(404);
+    expect((await api().get('/users/nul%00/tokens').set(admin.auth)).status).toBe(404);
     expect(
       (
         await api()
@@ -424,6 +431,7 @@ describe('delegation', () => {
       [{ ...ok, delegateId: undefined }, ['body.delegateId']],
       [{ ...ok, delegateId: uid('nobody') }, ['body.delegateId']],
       [{ ...ok, delegateId: org.ar.id }, ['body.delegateId']],
+      [{ ...ok, delegateId: 'nul\u0000' }, ['body.delegateId']],
       [{ ...ok, extra: true }, ['body.extra']],
     ];
     for (const [body, expected] of cases) {
