@@ -7,13 +7,14 @@
  * (scheduleToCloseTimeout) is spent. A channel that finally fails is recorded as `failed` (visible to
  * ops, resendable); the workflow itself never fails because of a receiver.
  */
-import { ApplicationFailure, proxyActivities, TemporalFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, TemporalFailure } from '@temporalio/workflow';
 import type { NotificationDeliveryActivities } from '../activities/notifications';
 import {
   type ChannelOutcome,
   type DeliverNotificationArgs,
   type DeliverNotificationResult,
   type DeliveryChannel,
+  type DeliveryPlan,
   type DeliveryRetryOptions,
   NON_RETRYABLE_DELIVERY_ERRORS,
   webhookIdOf,
@@ -59,7 +60,16 @@ export async function deliverNotification(args: DeliverNotificationArgs): Promis
   if (!notificationId) {
     throw ApplicationFailure.nonRetryable('deliverNotification needs a notificationId', 'InvalidArguments');
   }
-  const plan = await bookkeeping.planNotificationDelivery({ notificationId, channels: args.channels });
+  let plan: DeliveryPlan;
+  try {
+    plan = await bookkeeping.planNotificationDelivery({ notificationId, channels: args.channels });
+  } catch (err) {
+    // the only failure that gets here: the outbox row does not exist (nothing to deliver)
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+      if (err.cause.type === 'NotificationNotFound') return { notificationId, deliveries: [] };
+    }
+    throw err;
+  }
   const send = senders({ ...plan.retry, ...args.retry });
 
   const deliver = async (channel: DeliveryChannel): Promise<ChannelOutcome> => {

@@ -276,7 +276,10 @@ export function createDealService(deps: DealServiceDeps) {
         const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         where.push(or(sql`${deals.title} ILIKE ${like}`, sql`${deals.accountName} ILIKE ${like}`));
       }
-      const cursor = decodeCursor(q.cursor, z.object({ createdAt: z.iso.datetime(), id: z.string().regex(DEAL_ID) }));
+      const cursor = decodeCursor(
+        q.cursor,
+        z.object({ createdAt: z.iso.datetime(), id: z.string().regex(DEAL_ID) }),
+      );
       if (cursor) {
         const at = new Date(cursor.createdAt);
         where.push(or(lt(deals.createdAt, at), and(eq(deals.createdAt, at), lt(deals.id, cursor.id))));

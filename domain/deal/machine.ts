@@ -144,12 +144,14 @@ export function checkSignoff(
     if (decided.has(required.approver)) {
       return refuse('already_decided', `${req.role} has already decided at stage ${stage.key}`);
     }
-    if (rejectWithoutReason) return refuse('comment_required', 'A rejection needs a comment giving the reason');
+    if (rejectWithoutReason)
+      return refuse('comment_required', 'A rejection needs a comment giving the reason');
     return { ok: true, signoff: { role: required.approver, userId } };
   }
   const open = stage.required.filter((r) => !decided.has(r.approver) && mine(r));
   if (open.length === 1) {
-    if (rejectWithoutReason) return refuse('comment_required', 'A rejection needs a comment giving the reason');
+    if (rejectWithoutReason)
+      return refuse('comment_required', 'A rejection needs a comment giving the reason');
     return { ok: true, signoff: { role: open[0].approver, userId: mine(open[0])! } };
   }
   if (open.length > 1) {

@@ -52,7 +52,11 @@ test('a worker killed mid-stage: a new one carries the deal on, with no duplicat
   const def: ProcessDefinition = {
     key: 'kill',
     name: { en: 'Kill', zh: '宕机' },
-    stages: [stage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }), stage('two'), stage('three')],
+    stages: [
+      stage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }),
+      stage('two'),
+      stage('three'),
+    ],
   };
   const key = (await applyDefinition(world, def)).key;
   const created = await api.create(org.manager, {
@@ -274,15 +278,19 @@ test('search attributes follow stage, status and pending users', async () => {
   const id = created.body.id as string;
   expect((await api.sign(org.ar, id, { stage: 'first' })).status).toBe(200);
   const wid = workflowIdForDeal(id);
-  await eventually(async () => {
-    const found: string[] = [];
-    for await (const wf of world.client.workflow.list({
-      query: `WorkflowId = '${wid}' AND LtcStage = 'first' AND LtcPendingUsers = '${org.sr.id}' AND LtcStatus = 'active'`,
-    })) {
-      found.push(wf.workflowId);
-    }
-    return found.length === 1;
-  }, 20_000, 250);
+  await eventually(
+    async () => {
+      const found: string[] = [];
+      for await (const wf of world.client.workflow.list({
+        query: `WorkflowId = '${wid}' AND LtcStage = 'first' AND LtcPendingUsers = '${org.sr.id}' AND LtcStatus = 'active'`,
+      })) {
+        found.push(wf.workflowId);
+      }
+      return found.length === 1;
+    },
+    20_000,
+    250,
+  );
   const live = await world.client.workflow.getHandle(wid).query(dealQuery);
   expect(live.stage?.waitingOn).toEqual([{ role: 'SR', userId: org.sr.id }]);
   expect(live.value.amount).toBe(42);

@@ -256,7 +256,7 @@ test('reminders, then escalation to the manager, to the manager’s manager, the
           escalate: [
             { after: '0s', notify: ['manager'] },
             { after: '1s', notify: ['manager+1'] },
-            { after: '2s', notify: ['group:sdt'], action: 'reject' },
+            { after: '2s', notify: [`group:sdt-${world.ns}`], action: 'reject' },
           ],
         },
         onReject: 'lead',

@@ -165,7 +165,8 @@ export async function createOrg(world: World) {
   const sr = await createUser(world, { id: 'sr', managerId: manager.id, locale: 'zh' });
   const fr = await createUser(world, { id: 'fr', managerId: manager.id });
   const ops = await createUser(world, { id: 'ops', roles: ['ops'] });
-  const sdt = await createUser(world, { id: 'sdt', roles: ['manager'], groups: [`sdt`] });
+  // `sdt` is the sales decision team of every test org; `sdt-<ns>` is this org's alone.
+  const sdt = await createUser(world, { id: 'sdt', roles: ['manager'], groups: ['sdt', `sdt-${world.ns}`] });
   return { director, manager, ar, sr, fr, ops, sdt };
 }
 
