@@ -37,7 +37,12 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
     smtpFrom: opts.smtpFrom,
     deliveryRetry: opts.deliveryRetry,
     onNotified: opts.client
-      ? createNotificationStarter({ client: opts.client, taskQueue: opts.taskQueue })
+      ? createNotificationStarter({
+          client: opts.client,
+          taskQueue: opts.taskQueue,
+          db: opts.db,
+          emailEnabled: Boolean(opts.smtpUrl),
+        })
       : undefined,
   });
   return Worker.create({

@@ -171,6 +171,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       if (input.events.length === 0) {
         throw ApplicationFailure.nonRetryable('recordDeal needs at least one event', 'InvalidDealData');
       }
+      const __t = process.hrtime.bigint();
       const notifications = input.notify?.length ? await outboxRows(input.dealId, input.notify) : [];
       const payload = {
         events: input.events,
@@ -245,6 +246,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       // Start delivery for every outbox row of this write, new or not: a retry after a crash must not
       // drop a notification, and delivery itself dedupes on the notification id.
       void result;
+      if (process.env.LTC_TIMING) console.log('recordDeal', input.events.map((e) => e.type).join(','), (Number(process.hrtime.bigint() - __t) / 1e6).toFixed(1));
       if (onNotified && notifications.length) await onNotified(notifications);
     },
   };

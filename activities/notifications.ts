@@ -317,6 +317,10 @@ function sqlWebhooksInScope(userId: string, kind: string) {
 export interface NotificationStarterDeps {
   client: Client;
   taskQueue: string;
+  /** With a database, rows that can only go to the in-app inbox start no workflow at all. */
+  db?: Db;
+  /** Whether email can be sent (SMTP configured). */
+  emailEnabled?: boolean;
 }
 
 /**
@@ -324,8 +328,14 @@ export interface NotificationStarterDeps {
  * A second start for the same row (a retried `recordDeal`) is rejected by Temporal and ignored, also
  * after the first run has closed (REJECT_DUPLICATE).
  */
-export function createNotificationStarter({ client, taskQueue }: NotificationStarterDeps) {
+export function createNotificationStarter({ client, taskQueue, db, emailEnabled = true }: NotificationStarterDeps) {
   return async (rows: OutboxRow[]): Promise<void> => {
+    if (db && !emailEnabled) {
+      // The outbox row already is the inbox item. Without SMTP, only a webhook needs delivering:
+      // skip the delivery workflows when no webhook is active at all (one cheap query).
+      const any = await db.execute(sql`SELECT 1 FROM webhooks WHERE disabled_at IS NULL LIMIT 1`);
+      if (any.length === 0) return;
+    }
     await Promise.all(
       rows.map(async (r) => {
         const args: DeliverNotificationArgs = { notificationId: r.id };

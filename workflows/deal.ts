@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -23,6 +24,7 @@ import type {
   EventRecord,
   NotifyIntent,
   RecordInput,
+  StageVisitRow,
 } from '../activities/types';
 import {
   addRequired,
@@ -67,7 +69,11 @@ import {
 } from './messages';
 import { LtcDueAt, LtcPendingUsers, LtcProcess, LtcStage, LtcStatus, LtcValue } from './search-attributes';
 
-const { resolveApprovers, resolveEscalationTargets, recordDeal } = proxyLocalActivities<DealActivities>({
+/**
+ * The hot path: a command Update (sign-off, hold, ...) answers only once its write is in Postgres, so
+ * that write runs as a local activity inside the Update: no round trip through the task queue.
+ */
+const local = proxyLocalActivities<DealActivities>({
   startToCloseTimeout: '15s',
   retry: {
     initialInterval: '200ms',
@@ -76,6 +82,28 @@ const { resolveApprovers, resolveEscalationTargets, recordDeal } = proxyLocalAct
     nonRetryableErrorTypes: ['InvalidDealData'],
   },
 });
+
+/**
+ * Everything the deal does by itself (entering a stage, reminders, escalations, moving on) writes
+ * through regular activities, so an Update that completes a stage is answered at once and the
+ * transition follows. Retried until Postgres answers: no write is dropped.
+ */
+const remote = proxyActivities<DealActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['InvalidDealData'],
+  },
+});
+
+/** A write prepared but not yet run (a stage exit waiting to go out with the next entry). */
+interface PendingWrite {
+  events: EventRecord[];
+  notify: NotifyIntent[];
+  stageVisit?: StageVisitRow;
+}
 
 export type DealWorkflowArgs =
   | { start: DealInput; options?: DealWorkflowOptions }
@@ -151,8 +179,14 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   function record(
     events: EventRecord[],
     extra: Omit<RecordInput, 'dealId' | 'events' | 'deal'> = {},
+    via: DealActivities = remote,
   ): Promise<void> {
-    return recordDeal({ dealId: state.dealId, events, deal: projection(), ...extra });
+    return via.recordDeal({ dealId: state.dealId, events, deal: projection(), ...extra });
+  }
+
+  /** An Update's write: a local activity, so the Update answers once it is in Postgres. */
+  function recordNow(events: EventRecord[], extra: Omit<RecordInput, 'dealId' | 'events' | 'deal'> = {}) {
+    return record(events, extra, local);
   }
 
   function triangleIds(): string[] {
@@ -260,7 +294,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         req.actorId,
         signed.userId,
       );
-      await record([ev], {
+      await recordNow([ev], {
         signoff: {
           stageKey: stage.key,
           visit: stage.visit,
@@ -303,7 +337,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         { reason, remainingMs: state.hold?.remainingMs ?? null },
         actorId,
       );
-      await record([ev], { notify: [statusNotice('deal.on_hold', `hold:${ev.seq}`, { reason })] });
+      await recordNow([ev], { notify: [statusNotice('deal.on_hold', `hold:${ev.seq}`, { reason })] });
       syncSearchAttributes();
       return dealView(state);
     },
@@ -323,7 +357,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         { heldMs, dueAt: state.stage?.dueAt ?? null },
         actorId,
       );
-      await record([ev], { notify: [statusNotice('deal.resumed', `resume:${ev.seq}`, {})] });
+      await recordNow([ev], { notify: [statusNotice('deal.resumed', `resume:${ev.seq}`, {})] });
       syncSearchAttributes();
       return dealView(state);
     },
@@ -340,7 +374,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       const manager = stage?.required.find((r) => r.approver === 'manager');
       if (role === 'AR' && stage && manager && !stage.signoffs.some((s) => s.role === 'manager')) {
         // `manager` is the manager of the deal's AR: follow the new AR.
-        const [resolved] = await resolveApprovers({
+        const [resolved] = await local.resolveApprovers({
           dealId: state.dealId,
           triangle: state.triangle,
           approvers: [{ approver: 'manager', conditional: manager.conditional }],
@@ -366,7 +400,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
           data: { ...notifyContext(), role },
         });
       }
-      await record([ev], { notify });
+      await recordNow([ev], { notify });
       syncSearchAttributes();
       return dealView(state);
     },
@@ -384,7 +418,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       let resolved: RequiredApprover[] = [];
       if (added.length && at) {
         const wanted = approversFor(currentStageDef(state), value).filter((a) => added.includes(a.approver));
-        resolved = await resolveApprovers({
+        resolved = await local.resolveApprovers({
           dealId: state.dealId,
           triangle: state.triangle,
           approvers: wanted,
@@ -412,7 +446,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
             },
           ]
         : [];
-      await record([ev], { notify });
+      await recordNow([ev], { notify });
       syncSearchAttributes();
       return dealView(state);
     },
@@ -436,7 +470,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       state.status = 'cancelled';
       state.hold = null;
       const ev = event('deal.cancelled', 'deal:cancelled', { reason, stage: summary?.key ?? null }, actorId);
-      await record([ev], {
+      await recordNow([ev], {
         notify: [notice],
         ...(summary ? { stageVisit: { ...summary, weights: weightsOf(summary.key) } } : {}),
       });
@@ -454,14 +488,19 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   // Stages
   // ------------------------------------------------------------------------------------------
 
-  async function enter(index: number): Promise<void> {
+  /** Enter stage `index`, writing the previous stage's exit (`carried`) in the same activity. */
+  async function enter(index: number, carried?: PendingWrite): Promise<void> {
     const stageDefinition = def.stages[index];
-    const required = await resolveApprovers({
+    const required = await remote.resolveApprovers({
       dealId: state.dealId,
       triangle: state.triangle,
       approvers: approversFor(stageDefinition, state.value),
     });
-    if (isTerminal(state)) return; // cancelled while resolving
+    if (isTerminal(state)) {
+      // Cancelled while resolving: the previous stage's exit is still written.
+      if (carried) await flush(carried);
+      return;
+    }
     const now = Date.now();
     const visit = enterStage(state, index, withCurrentHolders(required), now);
     if (state.status === 'on_hold' && state.hold) {
@@ -479,19 +518,21 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       ...(unresolved.length ? { unresolved } : {}),
     });
     const pending = pendingUserIds(state);
-    await record([ev], {
-      notify: pending.length
-        ? [
-            {
-              kind: 'task',
-              event: 'stage.entered',
-              dedupe: visitKey('task'),
-              userIds: pending,
-              stage: visit.key,
-              data: { ...notifyContext(), waitingOn: waitingOn(state) },
-            },
-          ]
-        : [],
+    const tasks: NotifyIntent[] = pending.length
+      ? [
+          {
+            kind: 'task',
+            event: 'stage.entered',
+            dedupe: visitKey('task'),
+            userIds: pending,
+            stage: visit.key,
+            data: { ...notifyContext(), waitingOn: waitingOn(state) },
+          },
+        ]
+      : [];
+    await record([...(carried?.events ?? []), ev], {
+      notify: [...(carried?.notify ?? []), ...tasks],
+      ...(carried?.stageVisit ? { stageVisit: carried.stageVisit } : {}),
     });
     syncSearchAttributes();
   }
@@ -524,7 +565,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     stage.escalationLevel = action.level;
     const pending = pendingUserIds(state);
     const waiting = waitingOn(state);
-    const targets = await resolveEscalationTargets({
+    const targets = await remote.resolveEscalationTargets({
       dealId: state.dealId,
       triangle: state.triangle,
       targets: action.def.notify,
@@ -568,7 +609,11 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   }
 
   /** The current stage is decided: close the visit and move on, complete or lose the deal. */
-  async function finishStage(): Promise<number | null> {
+  /**
+   * The current stage is decided: close the visit and work out where the deal goes. The write is
+   * returned, not run, when the deal enters another stage: `enter` records both in one activity.
+   */
+  async function finishStage(): Promise<{ next: number; write: PendingWrite } | { next: null; write: null }> {
     const visit = state.stage!;
     const outcome = visit.outcome!;
     const transition = transitionAfter(def, visit);
@@ -619,9 +664,19 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         }),
       );
     }
-    await record(events, { notify, stageVisit: { ...summary, weights: weightsOf(summary.key) } });
+    const write: PendingWrite = {
+      events,
+      notify,
+      stageVisit: { ...summary, weights: weightsOf(summary.key) },
+    };
+    if (transition.kind === 'enter') return { next: transition.index, write };
+    await flush(write);
     syncSearchAttributes();
-    return transition.kind === 'enter' ? transition.index : null;
+    return { next: null, write: null };
+  }
+
+  function flush(w: PendingWrite): Promise<void> {
+    return record(w.events, { notify: w.notify, stageVisit: w.stageVisit });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -658,13 +713,14 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       continue;
     }
     if (stage.outcome) {
-      const next = await finishStage();
+      const { next, write } = await finishStage();
       if (next === null) break;
       if (shouldContinueAsNew()) {
+        await flush(write);
         await condition(allHandlersFinished);
         return continueAsNew<typeof dealWorkflow>({ carried: state, enterIndex: next, options });
       }
-      await enter(next);
+      await enter(next, write);
       continue;
     }
     if (state.status === 'on_hold') {
