@@ -30,6 +30,7 @@ async function maybeRecord(name: string, dealId: string) {
   if (!process.env.RECORD_HISTORIES) return;
   const history = await world.client.workflow.getHandle(workflowIdForDeal(dealId)).fetchHistory();
   fs.mkdirSync(FIXTURES, { recursive: true });
+  // protobufjs' toJSON: enums and 64-bit integers as strings (the proto3 JSON form).
   fs.writeFileSync(path.join(FIXTURES, `${name}.json`), JSON.stringify(history, null, 1));
 }
 
