@@ -246,7 +246,12 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       // Start delivery for every outbox row of this write, new or not: a retry after a crash must not
       // drop a notification, and delivery itself dedupes on the notification id.
       void result;
-      if (process.env.LTC_TIMING) console.log('recordDeal', input.events.map((e) => e.type).join(','), (Number(process.hrtime.bigint() - __t) / 1e6).toFixed(1));
+      if (process.env.LTC_TIMING)
+        console.log(
+          'recordDeal',
+          input.events.map((e) => e.type).join(','),
+          (Number(process.hrtime.bigint() - __t) / 1e6).toFixed(1),
+        );
       if (onNotified && notifications.length) await onNotified(notifications);
     },
   };

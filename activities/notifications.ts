@@ -328,7 +328,12 @@ export interface NotificationStarterDeps {
  * A second start for the same row (a retried `recordDeal`) is rejected by Temporal and ignored, also
  * after the first run has closed (REJECT_DUPLICATE).
  */
-export function createNotificationStarter({ client, taskQueue, db, emailEnabled = true }: NotificationStarterDeps) {
+export function createNotificationStarter({
+  client,
+  taskQueue,
+  db,
+  emailEnabled = true,
+}: NotificationStarterDeps) {
   return async (rows: OutboxRow[]): Promise<void> => {
     if (db && !emailEnabled) {
       // The outbox row already is the inbox item. Without SMTP, only a webhook needs delivering:

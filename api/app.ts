@@ -3,6 +3,7 @@
  * in, so tests build the same app against the real Temporal and Postgres.
  */
 import type { Client } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
@@ -41,7 +42,17 @@ export interface App {
 }
 
 export function createApp(deps: AppDeps): App {
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics =
+    deps.metrics ??
+    createMetrics({
+      // Escalations are recorded by the worker; count them from the timeline at scrape time.
+      escalationSource: async () => {
+        const rows = await deps.db.execute<{ level: string; n: number }>(sql`
+          SELECT data->>'level' AS level, count(*)::int AS n FROM deal_events
+          WHERE type = 'stage.escalated' GROUP BY 1`);
+        return Object.fromEntries(rows.map((r) => [r.level, r.n]));
+      },
+    });
   const perMinute = deps.rateLimitPerMinute ?? 600;
   const registry = createRouteRegistry({
     authenticate: authenticate(deps.db),

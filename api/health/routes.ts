@@ -54,7 +54,12 @@ export function healthRoutes(registry: RouteRegistry, deps: { db: Db; temporal: 
     async (_req, res) => {
       const [pg, tp] = await Promise.allSettled([
         within(2000, deps.db.execute(sql`select 1`)),
-        within(2000, (deps.temporal.connection as Connection).healthService.check({})),
+        within(
+          2000,
+          (deps.temporal.connection as Connection).withDeadline(Date.now() + 2000, () =>
+            (deps.temporal.connection as Connection).healthService.check({}),
+          ),
+        ),
       ]);
       const checks = {
         postgres: pg.status === 'fulfilled' ? 'ok' : 'failing',

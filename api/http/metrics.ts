@@ -10,6 +10,11 @@ export interface CreateMetricsOptions {
   defaultMetrics?: boolean;
   /** Prefix for the business counters (`<prefix>signoffs_total`, `<prefix>escalations_total`). Default `ltc_`. */
   prefix?: string;
+  /**
+   * Escalations happen in the worker, not in the API process: when given, the escalation counter is
+   * read from this source (e.g. the timeline in Postgres) at each scrape.
+   */
+  escalationSource?: () => Promise<Record<string, number>>;
   /** Histogram buckets in seconds. */
   buckets?: number[];
 }
@@ -86,11 +91,21 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     labelNames: ['decision'] as const,
     registers: [registry],
   });
+  const source = options.escalationSource;
   const escalations = new Counter({
     name: `${prefix}escalations_total`,
     help: 'Escalations raised, by level',
     labelNames: ['level'] as const,
     registers: [registry],
+    ...(source
+      ? {
+          async collect(this: Counter<'level'>) {
+            const counts = await source();
+            this.reset();
+            for (const [level, n] of Object.entries(counts)) this.inc({ level }, n);
+          },
+        }
+      : {}),
   });
 
   const middleware = (): RequestHandler => (req, res, next) => {
