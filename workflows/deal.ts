@@ -654,6 +654,17 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         event(type, `deal:${state.status}`, {
           stage: summary.key,
           stages: state.history.length,
+          // The completion summary: per stage visit, entry and exit, duration, escalations, signers.
+          summary: state.history.map((h) => ({
+            stage: h.key,
+            visit: h.visit,
+            enteredAt: h.enteredAt,
+            exitedAt: h.exitedAt,
+            durationMs: h.durationMs,
+            outcome: h.outcome,
+            escalations: h.escalations,
+            signers: h.signers,
+          })),
           ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
         }),
       );

@@ -110,7 +110,14 @@ test('the full default LTC runs from lead to completed', async () => {
   expect(result.stages.map((s: { key: string }) => s.key)).toEqual(seen);
   const events = await api.timeline(org.manager, deal.id);
   expect(events.filter((e) => e.type === 'stage.completed')).toHaveLength(12);
-  expect(events[events.length - 1].type).toBe('deal.completed');
+  const completedEvent = events[events.length - 1];
+  expect(completedEvent.type).toBe('deal.completed');
+  const summary = completedEvent.data.summary as { stage: string; durationMs: number; signers: unknown[] }[];
+  expect(summary.map((s) => s.stage)).toEqual(seen);
+  for (const s of summary) {
+    expect(s.durationMs).toBeGreaterThanOrEqual(0);
+    expect(s.signers.length).toBeGreaterThan(0);
+  }
   // The manager signed each gate (value above the threshold).
   const managerSignoffs = events.filter((e) => e.type === 'signoff.approved' && e.data.role === 'manager');
   expect(managerSignoffs.map((e) => e.stage)).toEqual(['ati', 'atb', 'atc']);
