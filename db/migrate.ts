@@ -18,38 +18,49 @@ export async function runMigrations(url: string): Promise<void> {
   }
 }
 
-/** Create a database if it does not exist, connecting through the server's `postgres` database. */
-export async function ensureDatabase(url: string): Promise<void> {
+/** The database named in `url`, and a URL to the same server's `postgres` database. */
+function splitDatabaseUrl(url: string): { name: string; adminUrl: string } {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`unsupported database name: ${name}`);
   u.pathname = '/postgres';
-  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
+  return { name, adminUrl: u.toString() };
+}
+
+async function withAdmin<T>(url: string, fn: (sql: postgres.Sql, name: string) => Promise<T>): Promise<T> {
+  const { name, adminUrl } = splitDatabaseUrl(url);
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    const rows = await sql`select 1 from pg_database where datname = ${name}`;
-    if (rows.length === 0) {
-      try {
-        await sql.unsafe(`create database "${name}"`);
-      } catch (err) {
-        if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently
-      }
-    }
+    return await fn(sql, name);
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
 
-/** Drop and create a database (tests). */
-export async function recreateDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`unsupported database name: ${name}`);
-  u.pathname = '/postgres';
-  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
-  try {
+/** Create a database if it does not exist, connecting through the server's `postgres` database. */
+export function ensureDatabase(url: string): Promise<void> {
+  return withAdmin(url, async (sql, name) => {
+    const rows = await sql`select 1 from pg_database where datname = ${name}`;
+    if (rows.length > 0) return;
+    try {
+      await sql.unsafe(`create database "${name}"`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently
+    }
+  });
+}
+
+/** Drop and create a database (tests, benchmarks). */
+export function recreateDatabase(url: string): Promise<void> {
+  return withAdmin(url, async (sql, name) => {
     await sql.unsafe(`drop database if exists "${name}" with (force)`);
     await sql.unsafe(`create database "${name}"`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
+}
+
+/** Drop a database if it exists (tests). */
+export function dropDatabase(url: string): Promise<void> {
+  return withAdmin(url, async (sql, name) => {
+    await sql.unsafe(`drop database if exists "${name}" with (force)`);
+  });
 }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { recreateDatabase, runMigrations } from '../db/migrate';
+import { dropDatabase, recreateDatabase, runMigrations } from '../db/migrate';
 import { freePort } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
 import { type DevServer, findOrBuildTemporalCli, startDevServer } from './stack/temporal';
@@ -90,19 +90,6 @@ async function main(): Promise<number> {
     await temporal?.stop();
     await pg?.stop().catch(() => {});
     if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
-  }
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const { default: postgres } = await import('postgres');
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await sql.end({ timeout: 5 });
   }
 }
 
