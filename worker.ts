@@ -68,8 +68,19 @@ async function main(): Promise<void> {
   await ensureDatabase(config.DATABASE_URL);
   await runMigrations(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  if (added.length) console.log(JSON.stringify({ msg: 'registered search attributes', added }));
+  try {
+    const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+    if (added.length) console.log(JSON.stringify({ msg: 'registered search attributes', added }));
+  } catch (err) {
+    // Without operator rights on a managed cluster, an operator registers them instead; deals keep
+    // running either way (their tasks retry until the attributes exist), so the worker starts.
+    console.error(
+      JSON.stringify({
+        msg: 'could not register the search attributes; register them with `temporal operator search-attribute create`',
+        error: String(err),
+      }),
+    );
+  }
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const handle = createDb(config.DATABASE_URL, { max: 10 });

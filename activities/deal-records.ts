@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { type Db, pgErrorOf } from '../db/client';
 import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
 import { renderNotification } from '../notifications/render';
@@ -36,6 +36,25 @@ export interface DealRecordsDeps {
   publicUrl: string;
   /** Called after a write that added outbox rows (delivery is started from here). */
   onNotified?: (rows: OutboxRow[]) => Promise<void>;
+}
+
+/**
+ * Data Postgres refuses (integrity or data errors, SQLSTATE classes 22 and 23) will be refused on
+ * every retry: fail without retrying. Anything else (a lost connection, a restart) is retried.
+ */
+async function executeOrRefuse<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const code = pgErrorOf(err)?.code;
+    if (code && (code.startsWith('22') || code.startsWith('23'))) {
+      throw ApplicationFailure.nonRetryable(
+        `Postgres refused the deal's write (${code}): ${pgErrorOf(err)?.message}`,
+        'InvalidDealData',
+      );
+    }
+    throw err;
+  }
 }
 
 export function notificationId(dedupeKey: string): string {
@@ -134,13 +153,28 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
             )
             .orderBy(users.id)
         : [];
-      return input.approvers.map(({ approver, conditional }) => {
+      const resolved: RequiredApprover[] = input.approvers.map(({ approver, conditional }) => {
         let userIds: string[];
         if (approver === 'AR' || approver === 'SR' || approver === 'FR') userIds = [input.triangle[approver]];
         else if (approver === 'manager') userIds = ar?.managerId ? [ar.managerId] : [];
         else userIds = members.filter((m) => m.groups.includes(approver.slice(6))).map((m) => m.id);
         return { approver, userIds, conditional };
       });
+      if (resolved.some((r) => r.userIds.length === 0)) {
+        // Nobody fills it: ops stand in, so the stage can still be decided and is never silently stuck.
+        const ops = await db
+          .select({ id: users.id })
+          .from(users)
+          .where(sql`${users.roles} && ARRAY['ops']::text[]`)
+          .orderBy(users.id);
+        for (const r of resolved) {
+          if (r.userIds.length === 0 && ops.length) {
+            r.userIds = ops.map((o) => o.id);
+            r.standIn = true;
+          }
+        }
+      }
+      return resolved;
     },
 
     /** Escalation targets from the org chart as it is now. */
@@ -180,7 +214,8 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         visits: input.stageVisit ? [input.stageVisit] : [],
         notifications,
       };
-      const result = await db.execute<{ notified: string[] | null }>(sql`
+      const result = await executeOrRefuse(() =>
+        db.execute<{ notified: string[] | null }>(sql`
         WITH p AS (SELECT ${JSON.stringify(payload)}::jsonb AS j),
         ev AS (
           INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
@@ -235,6 +270,12 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
             required = d.d->'required',
             waiting_on = d.d->'waitingOn',
             pending_user_ids = ARRAY(SELECT jsonb_array_elements_text(d.d->'pendingUserIds')),
+            participant_ids = ARRAY(
+              SELECT DISTINCT x FROM unnest(
+                deals.participant_ids
+                || ARRAY(SELECT jsonb_array_elements_text(coalesce(d.d->'participantIds', '[]'::jsonb)))
+              ) AS x ORDER BY x
+            ),
             closed_at = (d.d->>'closedAt')::timestamptz,
             updated_at = now()
           FROM (SELECT p.j->'deal' AS d FROM p) d
@@ -242,7 +283,8 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
           RETURNING 1
         )
         SELECT (SELECT array_agg(id) FROM nt) AS notified, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated
-      `);
+      `),
+      );
       // Start delivery for every outbox row of this write, new or not: a retry after a crash must not
       // drop a notification, and delivery itself dedupes on the notification id.
       void result;

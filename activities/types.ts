@@ -52,6 +52,8 @@ export interface DealProjection {
   required: RequiredApprover[];
   waitingOn: { role: Approver; userId: string }[];
   pendingUserIds: string[];
+  /** Non-triangle signers of the current stage; added to the deal's participants (never removed). */
+  participantIds: string[];
   closedAt: string | null;
 }
 

@@ -122,6 +122,11 @@ export const deals = pgTable(
     /** Who the current stage still waits on: [{role, userId}] */
     waitingOn: jsonb('waiting_on').notNull().default(sql`'[]'::jsonb`),
     pendingUserIds: text('pending_user_ids').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * Everyone ever asked to sign on this deal beyond its triangle (the AR's manager, group members,
+     * ops standing in): they keep seeing the deal.
+     */
+    participantIds: text('participant_ids').array().notNull().default(sql`'{}'::text[]`),
     /** Highest event seq applied to this row; projection writes only move forward. */
     projectionSeq: integer('projection_seq').notNull().default(0),
     createdBy: text('created_by').notNull(),
@@ -137,6 +142,8 @@ export const deals = pgTable(
     index('deals_sr_idx').on(t.srId),
     index('deals_fr_idx').on(t.frId),
     index('deals_due_idx').on(t.dueAt),
+    index('deals_participants_idx').using('gin', t.participantIds),
+    index('deals_pending_idx').using('gin', t.pendingUserIds),
   ],
 );
 

@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
 import { hashToken, newToken } from '../api/auth/tokens';
 import { createDealService } from '../api/deals/service';
-import { applyProcessDefinition } from '../api/process-definitions/repo';
+import { applyProcessDefinition, getLatestProcessVersion } from '../api/process-definitions/repo';
 import type { Db } from '../db/client';
 import { apiTokens, deals, users } from '../db/schema';
 import { validateProcessDefinition } from '../domain/process/validate';
@@ -98,7 +98,11 @@ export async function seedDemo(opts: {
       .values({ ...u, roles: [...u.roles], groups: [...u.groups] })
       .onConflictDoNothing();
   }
-  const { version } = await applyProcessDefinition(db, validated.definition, 'seed');
+  // Only the first start stores the default process: later versions are ops' to apply, and a
+  // restart must never put the file's content back over them.
+  const version =
+    (await getLatestProcessVersion(db, validated.definition.key)) ??
+    (await applyProcessDefinition(db, validated.definition, 'seed')).version;
 
   const tokenFile = path.join(opts.dataDir, 'demo-tokens.json');
   let tokens: Record<string, string> = fs.existsSync(tokenFile)

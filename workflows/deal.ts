@@ -171,6 +171,15 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       required: s?.required ?? [],
       waitingOn: waitingOn(state),
       pendingUserIds: pendingUserIds(state),
+      // Signers beyond the triangle (the AR's manager, group members, ops standing in) keep seeing
+      // the deal; triangle visibility follows the current holders.
+      participantIds: [
+        ...new Set(
+          (s?.required ?? [])
+            .filter((r) => !(TRIANGLE_ROLES as readonly string[]).includes(r.approver))
+            .flatMap((r) => r.userIds),
+        ),
+      ].sort(),
       closedAt: isTerminal(state) ? new Date().toISOString() : null,
     };
   }
@@ -469,7 +478,12 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       const summary = state.stage ? closeVisit(state, now, true) : undefined;
       state.status = 'cancelled';
       state.hold = null;
-      const ev = event('deal.cancelled', 'deal:cancelled', { reason, stage: summary?.key ?? null }, actorId);
+      const ev = event(
+        'deal.cancelled',
+        'deal:cancelled',
+        { reason, stage: summary?.key ?? null, summary: completionSummary() },
+        actorId,
+      );
       await recordNow([ev], {
         notify: [notice],
         ...(summary ? { stageVisit: { ...summary, weights: weightsOf(summary.key) } } : {}),
@@ -479,6 +493,20 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     },
     { validator: (_args) => refuseIf(checkActiveOrHeld(state)) },
   );
+
+  /** The summary a finished deal records: per stage visit, entry and exit, duration, escalations, signers. */
+  function completionSummary() {
+    return state.history.map((h) => ({
+      stage: h.key,
+      visit: h.visit,
+      enteredAt: h.enteredAt,
+      exitedAt: h.exitedAt,
+      durationMs: h.durationMs,
+      outcome: h.outcome,
+      escalations: h.escalations,
+      signers: h.signers,
+    }));
+  }
 
   function weightsOf(stageKey: string) {
     return def.stages.find((s) => s.key === stageKey)?.weights ?? {};
@@ -510,12 +538,14 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     clock++;
     transitionsThisRun++;
     const unresolved = visit.required.filter((r) => r.userIds.length === 0).map((r) => r.approver);
+    const standIns = visit.required.filter((r) => r.standIn).map((r) => r.approver);
     const ev = event('stage.entered', visitKey('entered'), {
       visit: visit.visit,
       index,
       dueAt: visit.dueAt,
       required: visit.required.map((r) => ({ approver: r.approver, userIds: r.userIds })),
       ...(unresolved.length ? { unresolved } : {}),
+      ...(standIns.length ? { opsStandIn: standIns } : {}),
     });
     const pending = pendingUserIds(state);
     const tasks: NotifyIntent[] = pending.length
@@ -571,6 +601,12 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       targets: action.def.notify,
       pendingUserIds: pending,
     });
+    // The deal may have moved while the targets were resolved.
+    if (state.stage !== stage || isTerminal(state)) return; // decided and left, or cancelled
+    if (state.status === 'on_hold') {
+      stage.escalationLevel = action.level - 1; // fires again, if still due, once resumed
+      return;
+    }
     const events = [
       event('stage.escalated', visitKey(`escalated:${action.level}`), {
         visit: stage.visit,
@@ -654,17 +690,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
         event(type, `deal:${state.status}`, {
           stage: summary.key,
           stages: state.history.length,
-          // The completion summary: per stage visit, entry and exit, duration, escalations, signers.
-          summary: state.history.map((h) => ({
-            stage: h.key,
-            visit: h.visit,
-            enteredAt: h.enteredAt,
-            exitedAt: h.exitedAt,
-            durationMs: h.durationMs,
-            outcome: h.outcome,
-            escalations: h.escalations,
-            signers: h.signers,
-          })),
+          summary: completionSummary(),
           ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
         }),
       );

@@ -5,11 +5,12 @@
  * - ops and admin see all deals;
  * - a manager sees deals where anyone in their reporting line (transitively), or they, hold a role;
  * - a member sees deals where they hold a role or are the active delegate of someone who does;
+ * - anyone asked to sign on a deal (the AR's manager, an approver group's members) sees it too;
  * - anyone else gets 404, so deal ids don't leak.
  */
-import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { delegations } from '../../db/schema';
+import { deals, delegations } from '../../db/schema';
 import { isManager, isOps, type Principal } from './principal';
 
 export type DealScope = { all: true } | { all: false; userIds: string[] };
@@ -54,8 +55,28 @@ export async function dealScope(db: Db, p: Principal): Promise<DealScope> {
   return { all: false, userIds: [...ids] };
 }
 
-export function scopeCovers(scope: DealScope, deal: { arId: string; srId: string; frId: string }): boolean {
-  return scope.all || [deal.arId, deal.srId, deal.frId].some((id) => scope.userIds.includes(id));
+/**
+ * Whether the scope covers a deal: one of its users holds a triangle role, or was asked to sign on
+ * it (the AR's manager, a member of an approver group, ops standing in for an unresolved approver).
+ */
+export function scopeCovers(
+  scope: DealScope,
+  deal: { arId: string; srId: string; frId: string; participantIds?: string[] },
+): boolean {
+  if (scope.all) return true;
+  const people = [deal.arId, deal.srId, deal.frId, ...(deal.participantIds ?? [])];
+  return people.some((id) => scope.userIds.includes(id));
+}
+
+/** The same rule as a SQL condition on `deals`, for lists (undefined: no restriction). */
+export function visibleDealsWhere(scope: DealScope): SQL | undefined {
+  if (scope.all) return undefined;
+  return or(
+    inArray(deals.arId, scope.userIds),
+    inArray(deals.srId, scope.userIds),
+    inArray(deals.frId, scope.userIds),
+    arrayOverlaps(deals.participantIds, scope.userIds),
+  );
 }
 
 /** Reassign, hold, resume, cancel and amend: ops, or a manager who can see the deal. */

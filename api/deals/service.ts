@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
+  ServiceError,
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
@@ -29,8 +31,8 @@ import {
   signoffUpdate,
   workflowIdForDeal,
 } from '../../workflows/messages';
-import { type DealScope, scopeCovers } from '../auth/access';
-import { decodeCursor, encodeCursor, page } from '../http/pagination';
+import { type DealScope, scopeCovers, visibleDealsWhere } from '../auth/access';
+import { decodeCursor, page } from '../http/pagination';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../http/problem';
 import { getLatestProcessVersion, getProcessVersion } from '../process-definitions/repo';
 import type { DealDto } from './schemas';
@@ -145,7 +147,7 @@ export function createDealService(deps: DealServiceDeps) {
     if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err)) {
       throw conflict('The deal is no longer active', { code: 'not_active' });
     }
-    throw err;
+    throw temporalProblem(err);
   }
 
   return {
@@ -240,7 +242,13 @@ export function createDealService(deps: DealServiceDeps) {
         createdBy,
         createdAt: now.toISOString(),
       };
-      await startAndWait((await loadRow(id))!, dealInput);
+      try {
+        await startAndWait((await loadRow(id))!, dealInput);
+      } catch (err) {
+        // No workflow, no deal: remove the row unless the workflow already wrote to it.
+        await db.delete(deals).where(and(eq(deals.id, id), eq(deals.projectionSeq, 0)));
+        throw temporalProblem(err);
+      }
       return { deal: await toDto((await loadRow(id))!), replayed: false };
     },
 
@@ -257,15 +265,7 @@ export function createDealService(deps: DealServiceDeps) {
       },
     ) {
       const where: (SQL | undefined)[] = [];
-      if (!scope.all) {
-        where.push(
-          or(
-            inArray(deals.arId, scope.userIds),
-            inArray(deals.srId, scope.userIds),
-            inArray(deals.frId, scope.userIds),
-          ),
-        );
-      }
+      where.push(visibleDealsWhere(scope));
       if (q.stage) where.push(eq(deals.stageKey, q.stage));
       if (q.status) where.push(eq(deals.status, q.status));
       if (q.userId)
@@ -314,7 +314,7 @@ export function createDealService(deps: DealServiceDeps) {
           onBehalfOfId: e.onBehalfOfId,
           data: e.data as Record<string, unknown>,
         })),
-        nextCursor: encodeCursorOrNull(p.nextCursor),
+        nextCursor: p.nextCursor,
       };
     },
 
@@ -338,7 +338,7 @@ export function createDealService(deps: DealServiceDeps) {
               actingFor: actor.actingFor,
             },
           ],
-          updateId: updateId('signoff', actor.id, idempotencyKey),
+          updateId: updateId(idempotencyKey),
         });
       } catch (err) {
         refusalToProblem(err);
@@ -363,7 +363,7 @@ export function createDealService(deps: DealServiceDeps) {
       try {
         await handle.executeUpdate(def as typeof holdUpdate, {
           args: [{ ...args, actorId } as never],
-          updateId: updateId(kind, actorId, idempotencyKey),
+          updateId: updateId(idempotencyKey),
         });
       } catch (err) {
         refusalToProblem(err);
@@ -395,29 +395,45 @@ export function createDealService(deps: DealServiceDeps) {
       workflowId: row.workflowId,
       taskQueue: deps.taskQueue,
       args: [args],
+      // A retried creation joins the running workflow; a finished deal is never started again.
       workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
     try {
       await temporal.workflow.executeUpdateWithStart(readyUpdate, { startWorkflowOperation });
     } catch (err) {
-      // The deal already finished (a very old idempotent replay): nothing to wait for.
-      if (!isClosedWorkflowError(err)) throw err;
+      // The deal already finished (an idempotent replay of an old creation): nothing to wait for.
+      if (err instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(err)) return;
+      throw err;
     }
   }
 }
 
-function encodeCursorOrNull(c: string | null): string | null {
-  return c;
+/** The Idempotency-Key is the update id: Temporal answers a repeated id with the first result. */
+function updateId(idempotencyKey?: string): string {
+  return idempotencyKey ?? randomUUID();
 }
 
-function updateId(kind: string, actorId: string, idempotencyKey?: string): string {
-  return idempotencyKey ? `${kind}:${actorId}:${idempotencyKey}` : `${kind}:${randomUUID()}`;
+/** Temporal unreachable or overloaded: 503 with Retry-After, not a 500. */
+function temporalProblem(err: unknown): unknown {
+  if (err instanceof HttpProblem) return err;
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), RESOURCE_EXHAUSTED (8)
+  if (err instanceof ServiceError || code === 14 || code === 4 || code === 8) {
+    if (code === 14 || code === 4 || code === 8) {
+      return new HttpProblem(503, {
+        type: 'temporal-unavailable',
+        detail: 'The workflow service is unavailable; retry shortly',
+        headers: { 'Retry-After': '5' },
+      });
+    }
+  }
+  return err;
 }
 
 function isClosedWorkflowError(err: unknown): boolean {
-  const msg = String((err as Error)?.message ?? '');
-  return /workflow execution already completed|already completed|not found/i.test(msg);
+  return /workflow execution already completed/i.test(String((err as Error)?.message ?? ''));
 }
 
 export type DealService = ReturnType<typeof createDealService>;
-export { encodeCursor };

@@ -202,7 +202,8 @@ export function applySignoff(
 
 /** An escalation level's `action` decides the stage as the system. */
 export function autoDecide(state: DealState, action: 'approve' | 'reject', level: number, now: number): void {
-  const stage = state.stage!;
+  const stage = state.stage;
+  if (!stage || stage.outcome) return;
   const at = new Date(now).toISOString();
   stage.outcome =
     action === 'approve'

@@ -20,6 +20,11 @@ export interface RequiredApprover {
   userIds: string[];
   /** Added by a `when` condition (then mandatory whatever the rule). */
   conditional: boolean;
+  /**
+   * Nobody fills this approver (an AR without a manager, an empty group): ops stand in, so the deal
+   * never stalls silently.
+   */
+  standIn?: boolean;
 }
 
 export type Decision = 'approve' | 'reject';

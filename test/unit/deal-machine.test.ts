@@ -286,9 +286,9 @@ describe('full run of ltc-standard', () => {
     expect(signedBy).toEqual({
       lead: ['AR:alice'],
       ati: ['AR:alice', 'SR:sam', 'FR:fred', 'manager:mona'],
-      solution: ['SR:sam', 'AR:alice'],
+      solution: ['SR:sam', 'AR:alice', 'FR:fred'],
       atb: ['AR:alice', 'SR:sam', 'FR:fred', 'manager:mona'],
-      bid: ['SR:sam', 'AR:alice'],
+      bid: ['SR:sam', 'AR:alice', 'FR:fred'],
       negotiation: ['AR:alice', 'FR:fred'],
       atc: ['AR:alice', 'SR:sam', 'FR:fred', 'manager:mona'],
       handover: ['FR:fred', 'AR:alice'],
@@ -396,10 +396,11 @@ describe('rejection', () => {
     expect(state.stage).toMatchObject({ key: 'solution', index: 2, visit: 2, signoffs: [], outcome: null });
     expect(state.stage!.enteredAt).toBe(iso(now));
     expect(state.visits).toEqual({ lead: 1, ati: 1, solution: 2, atb: 1 });
-    // The earlier solution approvals do not carry over: SR and AR sign again in visit 2.
+    // The earlier solution approvals do not carry over: all three sign again in visit 2.
     expect(waitingOn(state).map((w) => w.userId)).toEqual(['sam', 'alice', 'fred']);
     expect(sign(state, req('solution', 'sam'), now + SEC)).toBe('pending');
-    expect(sign(state, req('solution', 'fred'), now + SEC)).toBe('approved');
+    expect(sign(state, req('solution', 'fred'), now + SEC)).toBe('pending');
+    expect(sign(state, req('solution', 'alice'), now + SEC)).toBe('approved');
     closeVisit(state, now + SEC);
     enter(state, 3, now + SEC);
     expect(state.stage).toMatchObject({ key: 'atb', visit: 2, signoffs: [] });

@@ -1,0 +1,120 @@
+/**
+ * Approvers beyond the triangle: members of an approver group see and sign the deal; an approver
+ * nobody fills (an AR without a manager) falls to ops instead of stalling the deal.
+ */
+import request from 'supertest';
+import type { ProcessDefinition } from '../../domain/process/types';
+import { dealApi } from './support/api';
+import { applyDefinition, createOrg, createUser, startWorld, type World } from './support/world';
+
+let world: World;
+let org: Awaited<ReturnType<typeof createOrg>>;
+let api: ReturnType<typeof dealApi>;
+
+beforeAll(async () => {
+  world = await startWorld();
+  org = await createOrg(world);
+  api = dealApi(world);
+});
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+test('a member of an approver group sees the deal and signs for the group', async () => {
+  const group = `bid-board-${world.ns}`;
+  const member = await createUser(world, { id: 'board-member', groups: [group] });
+  const other = await createUser(world, { id: 'board-other', groups: [group] });
+  const stranger = await createUser(world, { id: 'not-on-board' });
+  const def: ProcessDefinition = {
+    key: 'group',
+    name: { en: 'Group', zh: '小组' },
+    stages: [
+      {
+        key: 'board',
+        name: { en: 'Board', zh: '委员会' },
+        approvers: ['AR', `group:${group}`],
+        rule: 'all',
+        sla: { within: '1h' },
+        weights: { AR: 1 },
+      },
+      {
+        key: 'after',
+        name: { en: 'After', zh: '之后' },
+        approvers: ['AR'],
+        rule: 'all',
+        sla: { within: '1h' },
+        weights: { AR: 1 },
+      },
+    ],
+  };
+  const key = (await applyDefinition(world, def)).key;
+  const created = await api.create(org.manager, {
+    title: 'Board deal',
+    account: { name: 'Acme' },
+    value: { amount: 1, currency: 'USD' },
+    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
+    process: { key },
+  });
+  const id = created.body.id as string;
+  expect(created.body.stage.required).toEqual([
+    { role: 'AR', userIds: [org.ar.id] },
+    { role: `group:${group}`, userIds: [member.id, other.id].sort() },
+  ]);
+  expect((await api.get(member, id)).status).toBe(200);
+  expect((await api.get(stranger, id)).status).toBe(404);
+  const tasks = await request(world.app).get('/me/tasks').set(member.auth);
+  expect(tasks.body.items.map((t: { dealId: string; role: string }) => [t.dealId, t.role])).toContainEqual([
+    id,
+    `group:${group}`,
+  ]);
+  const signed = await api.sign(member, id, { stage: 'board' });
+  expect(signed.status).toBe(200);
+  expect(signed.body.stage.signoffs).toEqual([
+    expect.objectContaining({ role: `group:${group}`, userId: member.id, decision: 'approve' }),
+  ]);
+  // One member counts for the group: the other can no longer sign it.
+  expect((await api.sign(other, id, { stage: 'board' })).status).toBe(409);
+  expect((await api.sign(org.ar, id, { stage: 'board' })).status).toBe(200);
+  await api.waitFor(org.ar, id, { stage: 'after' });
+  // Having been asked to sign, the group's members keep seeing the deal.
+  expect((await api.get(member, id)).status).toBe(200);
+  const listed = await request(world.app).get('/deals').set(member.auth);
+  expect(listed.body.items.map((d: { id: string }) => d.id)).toContain(id);
+});
+
+test('an approver nobody fills falls to ops, recorded on entry, instead of stalling', async () => {
+  const loneAr = await createUser(world, { id: 'lone-ar' }); // no manager
+  const def: ProcessDefinition = {
+    key: 'standin',
+    name: { en: 'Stand-in', zh: '代签' },
+    stages: [
+      {
+        key: 'gate',
+        name: { en: 'Gate', zh: '关口' },
+        approvers: ['AR', 'manager'],
+        rule: 'all',
+        sla: { within: '1h' },
+        weights: { AR: 1 },
+      },
+    ],
+  };
+  const key = (await applyDefinition(world, def)).key;
+  const created = await api.create(org.ops, {
+    title: 'Orphan deal',
+    account: { name: 'Acme' },
+    value: { amount: 1, currency: 'USD' },
+    triangle: { AR: loneAr.id, SR: org.sr.id, FR: org.fr.id },
+    process: { key },
+  });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  const manager = created.body.stage.required.find((r: { role: string }) => r.role === 'manager');
+  expect(manager.userIds).toContain(org.ops.id);
+  const events = await api.timeline(org.ops, id);
+  const entered = events.find((e) => e.type === 'stage.entered')!;
+  expect(entered.data.opsStandIn).toEqual(['manager']);
+  expect((await api.sign(org.ops, id, { stage: 'gate', role: 'manager' })).status).toBe(200);
+  expect((await api.sign(loneAr, id, { stage: 'gate' })).status).toBe(200);
+  await api.waitFor(org.ops, id, { status: 'completed' });
+});
