@@ -4,16 +4,18 @@
  */
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
-import { authenticate } from './auth/authenticate';
+import { authenticate, principalOf } from './auth/authenticate';
+import { isOps } from './auth/principal';
 import { dealRoutes } from './deals/routes';
 import { createDealService } from './deals/service';
 import type { FeatureDeps } from './feature';
 import { healthRoutes } from './health/routes';
 import { createHttpApp } from './http/app';
 import { createMetrics, type Metrics } from './http/metrics';
+import { forbidden } from './http/problem';
 import { rateLimit } from './http/rate-limit';
 import { createRouteRegistry, type RouteRegistry } from './http/route';
 import { meRoutes } from './me/routes';
@@ -41,6 +43,12 @@ export interface App {
   metrics: Metrics;
 }
 
+/** After `authenticate`: only ops and admin pass. */
+const opsOnly: RequestHandler = (_req, res, next) => {
+  if (!isOps(principalOf(res))) throw forbidden('Metrics are for ops and admin');
+  next();
+};
+
 export function createApp(deps: AppDeps): App {
   const metrics =
     deps.metrics ??
@@ -54,8 +62,9 @@ export function createApp(deps: AppDeps): App {
       },
     });
   const perMinute = deps.rateLimitPerMinute ?? 600;
+  const auth = authenticate(deps.db);
   const registry = createRouteRegistry({
-    authenticate: authenticate(deps.db),
+    authenticate: auth,
     writeLimiter: rateLimit({ capacity: perMinute, refillPerSec: perMinute / 60 }),
   });
   const deals = createDealService({
@@ -79,6 +88,8 @@ export function createApp(deps: AppDeps): App {
     logger: deps.logger,
     registry,
     metrics,
+    // Not public: the spec makes only /healthz, /readyz, /openapi.json and /docs public.
+    metricsGuard: [auth, opsOnly],
     openapi: {
       title: 'Iron Triangle LTC API',
       version: '1.0.0',

@@ -12,6 +12,8 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+const port = z.coerce.number().int().min(1).max(65535);
+
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalString.pipe(
@@ -37,6 +39,14 @@ export const envSchema = z.object({
   NOTIFY_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
   NOTIFY_RETRY_BUDGET_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // Dev stack only (`npm start`, `npm test`).
+  /** Frontend and UI ports of the Temporal dev server `npm start` runs. */
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Port of the embedded Postgres `npm start` runs when DATABASE_URL is unset. */
+  EMBEDDED_PG_PORT: port.default(5433),
+  /** An existing Temporal CLI binary (otherwise PATH, then `$(go env GOPATH)/bin`, then `go install`). */
+  TEMPORAL_CLI_PATH: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,6 +5,10 @@
  *   3. migrations and idempotent demo data (process, org, one deal) with printed tokens;
  *   4. the worker and the API as child processes, each restartable and scalable alone.
  * Ctrl-C stops everything; the worker drains gracefully. A second start keeps every deal.
+ *
+ * The servers, the worker and the API run in process groups of their own, so a terminal's Ctrl-C
+ * reaches only this script, which stops them in order: the API (no new work), the worker (drains its
+ * tasks), the Temporal dev server, then Postgres. If this script dies, they are killed with it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +21,13 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { DEMO_USERS, seedDemo } from './seed';
 import { isPortOpen } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
-import { type DevServer, findOrBuildTemporalCli, startDevServer, stopChild } from './stack/temporal';
+import {
+  type DevServer,
+  findOrBuildTemporalCli,
+  killOnExit,
+  startDevServer,
+  stopChild,
+} from './stack/temporal';
 
 const root = path.resolve(__dirname, '..');
 const log = (msg: string) => console.log(`[ltc] ${msg}`);
@@ -26,22 +36,37 @@ async function main(): Promise<void> {
   const config = env();
   const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
-  const cleanups: (() => Promise<void>)[] = [];
-  const children: ChildProcess[] = [];
+  // What runs; `shutdown` stops it in a fixed order.
+  let temporalServer: DevServer | undefined;
+  let pg: EmbeddedPg | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  const children = new Map<'worker' | 'api', ChildProcess>();
   let stopping = false;
 
+  const step = async (what: string, fn: () => Promise<void>) => {
+    log(`stopping ${what}`);
+    await fn().catch((err) => log(`stopping ${what} failed: ${err}`));
+  };
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping...');
-    // API first (no new work), then the worker drains its tasks, then the servers.
-    for (const child of [...children].reverse()) await stopChild(child, 15_000);
-    for (const fn of cleanups.reverse()) await fn().catch((err) => log(`cleanup failed: ${err}`));
+    // The API first (no new work), then the worker drains its tasks, then the servers they use.
+    const api = children.get('api');
+    if (api) await step('the API', () => stopChild(api, 15_000));
+    const worker = children.get('worker');
+    if (worker) await step('the worker', () => stopChild(worker, 30_000));
+    for (const close of closers.reverse())
+      await close().catch((err) => log(`closing a connection failed: ${err}`));
+    if (temporalServer) await step('the Temporal dev server', temporalServer.stop);
+    if (pg) await step('Postgres', pg.stop);
     log('stopped');
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // The children are not in the terminal's process group: closing the terminal must stop them too.
+  process.on('SIGHUP', () => void shutdown(0));
 
   try {
     // 1. Temporal
@@ -50,30 +75,27 @@ async function main(): Promise<void> {
     if (address) {
       log(`using the Temporal server at ${address}`);
     } else {
-      const cli = findOrBuildTemporalCli(log);
-      const port = Number(process.env.TEMPORAL_PORT ?? 7233);
-      const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+      const cli = findOrBuildTemporalCli(log, config.TEMPORAL_CLI_PATH);
       log(`starting the Temporal dev server (${cli})`);
-      const server: DevServer = await startDevServer({
+      temporalServer = await startDevServer({
         cli,
-        port,
-        uiPort,
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
         dbFile: path.join(dataDir, 'temporal.db'),
         logFile: path.join(dataDir, 'temporal.log'),
         log,
+        detached: true,
       });
-      cleanups.push(() => server.stop());
-      address = server.address;
-      uiUrl = uiUrl ?? server.uiUrl;
+      address = temporalServer.address;
+      uiUrl = uiUrl ?? temporalServer.uiUrl;
     }
 
     // 2. Postgres
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const port = Number(process.env.EMBEDDED_PG_PORT ?? 5433);
+      const port = config.EMBEDDED_PG_PORT;
       log(`starting the embedded Postgres on port ${port} (data in ${path.join(dataDir, 'postgres')})`);
-      const pg: EmbeddedPg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port, log });
-      cleanups.push(() => pg.stop());
+      pg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port, log, detached: true });
       databaseUrl = pg.url('ltc');
     }
     await ensureDatabase(databaseUrl);
@@ -82,11 +104,11 @@ async function main(): Promise<void> {
     await runMigrations(databaseUrl);
     log('migrations applied');
     const connection = await Connection.connect({ address });
-    cleanups.push(() => connection.close());
+    closers.push(() => connection.close());
     await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const handle = createDb(databaseUrl, { max: 2 });
-    cleanups.push(() => handle.close());
+    closers.push(() => handle.close());
 
     // 4. Worker and API
     const childEnv = {
@@ -95,20 +117,23 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     };
-    const launch = (name: string, file: string) => {
-      // `node --import tsx` (not the tsx CLI wrapper), so signals reach the process itself.
+    const launch = (name: 'worker' | 'api', file: string) => {
+      // `node --import tsx` (not the tsx CLI wrapper), so signals reach the process itself. Its own
+      // process group: only our ordered shutdown stops it, never the terminal's Ctrl-C directly.
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], {
         cwd: root,
         env: childEnv,
         stdio: ['ignore', 'inherit', 'inherit'],
+        detached: true,
       });
+      killOnExit(child);
       child.on('exit', (code, signal) => {
         if (!stopping) {
           log(`${name} exited (${code ?? signal}); stopping`);
           void shutdown(1);
         }
       });
-      children.push(child);
+      children.set(name, child);
       return child;
     };
     if (await isPortOpen(config.PORT)) {

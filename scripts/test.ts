@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { env } from '../config/env';
 import { dropDatabase, recreateDatabase, runMigrations } from '../db/migrate';
 import { freePort } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
@@ -16,16 +17,17 @@ const root = path.resolve(__dirname, '..');
 const log = (msg: string) => console.log(`[test-stack] ${msg}`);
 
 async function main(): Promise<number> {
-  const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data');
+  const config = env();
+  const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
   let temporal: DevServer | undefined;
   let pg: EmbeddedPg | undefined;
   let testDbUrl: string | undefined;
   let pgDir: string | undefined;
   try {
-    let address = process.env.TEMPORAL_ADDRESS;
+    let address = config.TEMPORAL_ADDRESS;
     if (!address) {
-      const cli = findOrBuildTemporalCli(log);
+      const cli = findOrBuildTemporalCli(log, config.TEMPORAL_CLI_PATH);
       temporal = await startDevServer({
         cli,
         port: await freePort(),
@@ -37,8 +39,8 @@ async function main(): Promise<number> {
     }
 
     const dbName = `ltc_test_${process.pid}`;
-    if (process.env.DATABASE_URL) {
-      const u = new URL(process.env.DATABASE_URL);
+    if (config.DATABASE_URL) {
+      const u = new URL(config.DATABASE_URL);
       u.pathname = `/${dbName}`;
       testDbUrl = u.toString();
     } else {

@@ -3,7 +3,7 @@
  * request id/logging → metrics → /metrics, /openapi.json, /docs → JSON body → feature routers →
  * 404 → central error handler.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { type DocsOptions, docsRouter } from './docs';
 import { errorHandler, notFoundHandler } from './error-handler';
@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   routes: (app: Express) => void;
   /** Serves `GET /metrics` and observes request latency when given. */
   metrics?: Metrics;
+  /** Run before the `GET /metrics` handler, e.g. authentication and a role check. Default: none (public). */
+  metricsGuard?: RequestHandler[];
   /** `false` disables `GET /docs`. */
   docs?: DocsOptions | false;
   /** JSON body size limit (body-parser syntax). Default `1mb`. */
@@ -41,7 +43,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(requestLogger(options.logger));
   if (options.metrics) {
     app.use(options.metrics.middleware());
-    app.get('/metrics', options.metrics.handler());
+    app.get('/metrics', ...(options.metricsGuard ?? []), options.metrics.handler());
   }
   app.get('/openapi.json', openApiHandler(options.registry, options.openapi));
   if (options.docs !== false) app.use(docsRouter(options.docs ?? {}));

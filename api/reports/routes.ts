@@ -10,6 +10,7 @@ import { isManager, isOps, type Principal } from '../auth/principal';
 import type { FeatureRoutes } from '../feature';
 import { badRequest, forbidden } from '../http/problem';
 import {
+  CreditQuery,
   CreditReportSchema,
   PeriodQuery,
   type PeriodQueryOut,
@@ -103,10 +104,11 @@ export const reportRoutes: FeatureRoutes = (registry, deps) => {
         'value is split equally between its distinct approved stages and, within a stage, by the role ' +
         'weights, to whoever held each role when that stage was approved (a reassignment splits credit; ' +
         'a reworked stage counts once, its last approval). Summed per user and currency. Managers see ' +
-        'only users in their reporting line (and themselves); ops see everyone.',
+        'only users in their reporting line (and themselves); ops see everyone. Ordered by currency, ' +
+        'then credit (highest first), then user id; paged with `limit` and `cursor` like every list.',
       tags: ['reports'],
       auth: true,
-      query: PeriodQuery,
+      query: CreditQuery,
       responses: { 200: CreditReportSchema, ...problems },
     },
     async (_req, res) => {

@@ -2,6 +2,7 @@
  * Report API schemas (zod): request validation and the OpenAPI document come from these.
  */
 import { z } from 'zod';
+import { paginationQuery } from '../http/pagination';
 
 const ISO_HINT = 'must be an ISO 8601 date-time with an offset (2025-01-31T08:00:00Z) or a date (2025-01-31)';
 
@@ -24,6 +25,9 @@ export const PeriodQuery = z.object({
   processKey: ProcessKey.optional(),
 });
 export type PeriodQueryOut = z.output<typeof PeriodQuery>;
+
+/** The period, the process filter, and `limit`/`cursor` paging over the credit rows. */
+export const CreditQuery = PeriodQuery.extend(paginationQuery.shape);
 
 const LocalizedName = z.object({ en: z.string(), zh: z.string() });
 
@@ -107,6 +111,7 @@ export const CreditReportSchema = z
         deals: z.number().int().describe('Completed deals this user earned credit on'),
       }),
     ),
+    nextCursor: z.string().nullable().describe('Cursor for the next page; null on the last page'),
     from: z.string(),
     to: z.string(),
   })

@@ -3,11 +3,13 @@
  * to the caller's deal scope; nothing here talks to Temporal.
  */
 import { and, asc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { dealEvents, deals, stageVisits, users } from '../../db/schema';
 import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
 import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
 import type { DealScope } from '../auth/access';
+import { decodeCursor, page } from '../http/pagination';
 import { getProcessVersion } from '../process-definitions/repo';
 import type { CreditReport, PipelineReport, SlaReport } from './schemas';
 
@@ -67,6 +69,20 @@ const byStage = (
     : a.processKey > b.processKey
       ? 1
       : a.stageIndex - b.stageIndex || (a.stageKey < b.stageKey ? -1 : a.stageKey > b.stageKey ? 1 : 0);
+
+type CreditKey = { currency: string; credit: number; userId: string };
+
+/** Credit rows: by currency, then the highest credit first, then by user id. */
+const byCredit = (a: CreditKey, b: CreditKey) =>
+  (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0) ||
+  b.credit - a.credit ||
+  (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+
+const CreditCursor = z.object({
+  currency: z.string().max(100),
+  credit: z.number(),
+  userId: z.string().max(200),
+});
 
 export function createReportService(db: Db) {
   const meta = stageCatalog(db);
@@ -324,7 +340,12 @@ export function createReportService(db: Db) {
    * their stages (holders and weights as recorded when each visit was exited). A manager sees only
    * the users in their scope, but on every deal those users earned credit on.
    */
-  async function credit(scope: DealScope, period: Period, q: { processKey?: string }): Promise<CreditReport> {
+  async function credit(
+    scope: DealScope,
+    period: Period,
+    q: { processKey?: string; limit: number; cursor?: string },
+  ): Promise<CreditReport> {
+    const after = decodeCursor(q.cursor, CreditCursor);
     const approved = inArray(stageVisits.outcome, ['approved', 'auto_approved']);
     let earnedInScope: SQL | undefined;
     if (!scope.all) {
@@ -396,21 +417,24 @@ export function createReportService(db: Db) {
         list.push({ userId, currency, credit: amount, deals: c.deals.get(userId) ?? 0 });
       }
     }
-    list.sort(
-      (a, b) =>
-        (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0) ||
-        b.credit - a.credit ||
-        (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0),
-    );
-    const names = await userNames([...new Set(list.map((i) => i.userId))]);
+    list.sort(byCredit);
+    // The cursor is the sort key of the last row returned: the next page starts after it.
+    const rest = after ? list.filter((i) => byCredit(i, after) > 0) : list;
+    const p = page(rest.slice(0, q.limit + 1), q.limit, (last) => ({
+      currency: last.currency,
+      credit: last.credit,
+      userId: last.userId,
+    }));
+    const names = await userNames([...new Set(p.items.map((i) => i.userId))]);
     return {
-      items: list.map((i) => ({
+      items: p.items.map((i) => ({
         userId: i.userId,
         name: names.get(i.userId) ?? i.userId,
         currency: i.currency,
         credit: i.credit,
         deals: i.deals,
       })),
+      nextCursor: p.nextCursor,
       from: period.from.toISOString(),
       to: period.to.toISOString(),
     };

@@ -17,6 +17,7 @@ import {
   CreateUserBody,
   DelegationBody,
   DelegationSchema,
+  ListTokensQuery,
   ListUsersQuery,
   TokenInfoSchema,
   TokenParams,
@@ -178,16 +179,18 @@ export const userRoutes: FeatureRoutes = (registry, deps) => {
       method: 'get',
       path: '/users/:id/tokens',
       summary: 'A user’s API tokens, without their secrets (admin or the user)',
+      description: 'Oldest first, revoked ones included (with `revokedAt`).',
       tags,
       auth: true,
       params: UserParams,
+      query: ListTokensQuery,
       responses: { 200: pageSchema(TokenInfoSchema), 403: 'problem', 404: 'problem' },
     },
     async (_req, res) => {
       const p = principalOf(res);
       const user = await visibleUser(db, p, resolveId(p, res.locals.params.id));
       if (!canManageTokens(p, user.id)) throw forbidden('Only admins and the user may see their tokens');
-      res.json({ items: await listTokens(db, user.id), nextCursor: null });
+      res.json(await listTokens(db, user.id, res.locals.query));
     },
   );
 

@@ -85,6 +85,9 @@ export const TokenInfoSchema = z.object({
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
 });
+export type TokenInfoDto = z.infer<typeof TokenInfoSchema>;
+
+export const ListTokensQuery = paginationQuery;
 
 const IsoDateTime = z.iso.datetime({ offset: true });
 

@@ -6,7 +6,7 @@
  * unknown one.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { pgErrorOf } from '../../db/client';
@@ -16,7 +16,7 @@ import { isAdmin, isManager, isOps, type Principal, type UserRole } from '../aut
 import { newToken } from '../auth/tokens';
 import { decodeCursor, type Page, page } from '../http/pagination';
 import { badRequest, conflict, notFound } from '../http/problem';
-import { type DelegationDto, hasNoNul, type UserDto } from './schemas';
+import { type DelegationDto, hasNoNul, type TokenInfoDto, type UserDto } from './schemas';
 
 type UserRow = typeof users.$inferSelect;
 type DelegationRow = typeof delegations.$inferSelect;
@@ -173,18 +173,45 @@ export async function createToken(
   return { id: t.id, token: t.token, createdAt: rows[0].createdAt.toISOString() };
 }
 
-export async function listTokens(db: Db, userId: string) {
+/** Keyset of the token list: `createdAt` to the microsecond (a JS Date keeps only milliseconds) and id. */
+const TokenCursor = z.object({
+  t: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  i: z.string().max(200).refine(hasNoNul),
+});
+
+/** A user's tokens, oldest first, without their secrets. */
+export async function listTokens(
+  db: Db,
+  userId: string,
+  q: { limit: number; cursor?: string },
+): Promise<Page<TokenInfoDto>> {
+  const cursor = decodeCursor(q.cursor, TokenCursor);
   const rows = await db
-    .select()
+    .select({
+      token: apiTokens,
+      t: sql<string>`to_char(${apiTokens.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(apiTokens)
-    .where(eq(apiTokens.userId, userId))
-    .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id));
-  return rows.map((r) => ({
-    id: r.id,
-    label: r.label,
-    createdAt: r.createdAt.toISOString(),
-    revokedAt: r.revokedAt?.toISOString() ?? null,
-  }));
+    .where(
+      and(
+        eq(apiTokens.userId, userId),
+        cursor
+          ? sql`(${apiTokens.createdAt}, ${apiTokens.id}) > (${cursor.t}::timestamptz, ${cursor.i}::text)`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id))
+    .limit(q.limit + 1);
+  const p = page(rows, q.limit, (last) => ({ t: last.t, i: last.token.id }));
+  return {
+    items: p.items.map(({ token: r }) => ({
+      id: r.id,
+      label: r.label,
+      createdAt: r.createdAt.toISOString(),
+      revokedAt: r.revokedAt?.toISOString() ?? null,
+    })),
+    nextCursor: p.nextCursor,
+  };
 }
 
 /** Revokes a token of the user; 404 when the user has no such token. Revoking twice is a no-op. */

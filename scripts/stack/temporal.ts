@@ -29,22 +29,23 @@ function goBin(): string | undefined {
 }
 
 /**
- * Find a Temporal CLI: `temporal` on PATH, then TEMPORAL_CLI_PATH, then `$(go env GOPATH)/bin/temporal`,
- * then build it with `go install` (about 5 minutes the first time on 2 cores). Throws with install
- * instructions when none of these works.
+ * Find a Temporal CLI: `temporal` on PATH, then `cliPath` (TEMPORAL_CLI_PATH), then
+ * `$(go env GOPATH)/bin/temporal`, then build it with `go install` (about 5 minutes the first time on
+ * 2 cores). Throws with install instructions when none of these works.
  */
-export function findOrBuildTemporalCli(log: Log): string {
+export function findOrBuildTemporalCli(log: Log, cliPath: string | undefined): string {
   const onPath = which('temporal');
   if (onPath) return onPath;
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
-  if (fromEnv) {
-    if (fs.existsSync(fromEnv)) return fromEnv;
-    log(`TEMPORAL_CLI_PATH=${fromEnv} does not exist; looking further`);
+  if (cliPath) {
+    if (fs.existsSync(cliPath)) return cliPath;
+    log(`TEMPORAL_CLI_PATH=${cliPath} does not exist; looking further`);
   }
   const go = goBin();
-  if (go) {
+  if (!go) throw noCliError('No Temporal CLI found and no Go toolchain to build one.');
+  let built: string;
+  try {
     const gopath = execFileSync(go, ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
-    const built = path.join(gopath, 'bin', 'temporal');
+    built = path.join(gopath, 'bin', 'temporal');
     if (fs.existsSync(built)) return built;
     log(
       `Building the Temporal CLI with \`go install ${TEMPORAL_CLI_MODULE}\`.\n` +
@@ -53,10 +54,19 @@ export function findOrBuildTemporalCli(log: Log): string {
     const started = Date.now();
     execFileSync(go, ['install', TEMPORAL_CLI_MODULE], { stdio: 'inherit' });
     log(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s: ${built}`);
-    if (fs.existsSync(built)) return built;
+  } catch (err) {
+    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300);
+    throw noCliError(`No Temporal CLI found, and building one with Go failed (${why}).`);
   }
-  throw new Error(
-    'No Temporal CLI found and no Go toolchain to build one.\n' +
+  if (fs.existsSync(built)) return built;
+  throw noCliError(
+    `No Temporal CLI found: \`go install\` finished, but ${built} does not exist (GOBIN set?).`,
+  );
+}
+
+function noCliError(reason: string): Error {
+  return new Error(
+    `${reason}\n` +
       `  Install Go (https://go.dev/dl) and run: go install ${TEMPORAL_CLI_MODULE}\n` +
       '  or put `temporal` on PATH, or set TEMPORAL_CLI_PATH, or point TEMPORAL_ADDRESS at a running server.',
   );
@@ -78,6 +88,11 @@ export interface DevServerOptions {
   namespace?: string;
   logFile?: string;
   log: Log;
+  /**
+   * Run it in its own process group, so a terminal's Ctrl-C does not reach it and the caller stops
+   * it in its own order (the dev stack). Without it, it dies with the caller's process group.
+   */
+  detached?: boolean;
 }
 
 /** Start `temporal server start-dev` and wait until its frontend answers health checks. */
@@ -116,7 +131,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   else args.push('--headless');
 
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
+  const child = spawn(opts.cli, args, { stdio: ['ignore', out, out], detached: opts.detached ?? false });
+  if (opts.detached) killOnExit(child);
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -155,6 +171,13 @@ export async function isTemporalHealthy(address: string): Promise<boolean> {
   } finally {
     await connection?.close().catch(() => {});
   }
+}
+
+/** Kill the child if this process exits (even unexpectedly) while it still runs: for detached children. */
+export function killOnExit(child: ChildProcess): void {
+  const kill = () => child.kill('SIGKILL');
+  process.on('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
 }
 
 /** SIGTERM, then SIGKILL after the grace period. */

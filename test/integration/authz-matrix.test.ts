@@ -201,7 +201,21 @@ const MATRIX: MatrixEntry[] = [
   publicRoute('GET /readyz'),
   publicRoute('GET /openapi.json'),
   publicRoute('GET /docs'),
-  publicRoute('GET /metrics'),
+  // Prometheus metrics: ops and admin only.
+  {
+    route: 'GET /metrics',
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: [
+      { as: 'manager', status: 403 },
+      { as: 'ar', status: 403 },
+    ],
+    right: [
+      { as: 'ops', status: 200, check: (res) => expect(res.text).toContain('http_request_duration_seconds') },
+      { as: 'admin', status: 200 },
+    ],
+  },
 
   // --- deals ---
   {

@@ -1,6 +1,6 @@
 /**
  * Operability of the real app: health and readiness, the OpenAPI document covering every route,
- * the docs page, Prometheus metrics and the per-token rate limit.
+ * the docs page, Prometheus metrics (ops only) and the per-token rate limit.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
@@ -167,10 +167,23 @@ test('metrics count HTTP latency, sign-offs and escalations', async () => {
   await eventually(async () =>
     (await api.timeline(org.manager, created.body.id)).some((e) => e.type === 'stage.escalated'),
   );
-  const text = (await request(world.app).get('/metrics')).text;
+  const scrape = await request(world.app).get('/metrics').set(org.ops.auth);
+  expect(scrape.status).toBe(200);
+  const text = scrape.text;
   expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/deals\/:id\/signoffs"/);
   expect(text).toMatch(/ltc_signoffs_total\{decision="approve"\} [1-9]/);
   expect(text).toMatch(/ltc_escalations_total\{level="1"\} [1-9]/);
+});
+
+test('metrics are for ops and admin only: anonymous 401, a member 403', async () => {
+  const anonymous = await request(world.app).get('/metrics');
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+  expect(anonymous.text).not.toContain('http_request_duration_seconds');
+  const member = await request(world.app).get('/metrics').set(org.ar.auth);
+  expect(member.status).toBe(403);
+  expect(member.headers['content-type']).toMatch(/application\/problem\+json/);
+  expect(member.text).not.toContain('http_request_duration_seconds');
 });
 
 test('write endpoints are rate limited per token with Retry-After', async () => {

@@ -447,6 +447,7 @@ describe('GET /reports/credit', () => {
         { userId: org.ar.id, name: 'ar', currency: 'USD', credit: 2200, deals: 1 },
         { userId: org.sr.id, name: 'sr', currency: 'USD', credit: 2200, deals: 1 },
       ],
+      nextCursor: null,
       ...period(),
       to: res.body.to,
     });
@@ -485,6 +486,60 @@ describe('GET /reports/credit', () => {
     const outsider = await get('/reports/credit', org.sdt, { ...period(), processKey });
     expect(outsider.status).toBe(200);
     expect(outsider.body.items).toEqual([]);
+  });
+
+  test('paged with limit and cursor: the pages add up to the whole report, in order', async () => {
+    const query = { ...period(), processKey };
+    const whole = await get('/reports/credit', org.ops, query);
+    expect(whole.body.items).toHaveLength(7);
+    expect(whole.body.nextCursor).toBeNull();
+
+    const pages: unknown[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await get('/reports/credit', org.ops, {
+        ...query,
+        limit: '3',
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ from: query.from, to: query.to });
+      pages.push(res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor && pages.length < 10);
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.flat()).toEqual(whole.body.items);
+
+    // The last page of an exact fit has no cursor.
+    const exact = await get('/reports/credit', org.ops, { ...query, limit: '7' });
+    expect(exact.body.items).toHaveLength(7);
+    expect(exact.body.nextCursor).toBeNull();
+
+    // A manager's pages stay within their scope.
+    const first = await get('/reports/credit', org.manager, { ...query, limit: '4' });
+    const second = await get('/reports/credit', org.manager, {
+      ...query,
+      limit: '4',
+      cursor: first.body.nextCursor,
+    });
+    expect(
+      [...first.body.items, ...second.body.items].map((i: { userId: string }) => i.userId),
+    ).not.toContain(repB.id);
+    expect(second.body.nextCursor).toBeNull();
+
+    const bads: Record<string, string>[] = [
+      { limit: '0' },
+      { limit: '201' },
+      { cursor: 'not a cursor' },
+      { cursor: 'e30' },
+    ];
+    for (const bad of bads) {
+      const res = await get('/reports/credit', org.ops, { ...query, ...bad });
+      expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
+        bad.limit ? 'query.limit' : 'query.cursor',
+      ]);
+    }
   });
 
   test('only deals closed in the period count; bad dates are a 400', async () => {

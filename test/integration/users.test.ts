@@ -317,6 +317,47 @@ describe('API tokens', () => {
     );
   });
 
+  test('the token list is paged with limit and cursor, oldest first', async () => {
+    const owner = await createUser(world, { id: 'token-pager' });
+    const made = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await api()
+        .post('/users/me/tokens')
+        .set(owner.auth)
+        .send({ label: `t${i}` });
+      expect(res.status).toBe(201);
+      made.push(res.body.id as string);
+    }
+    const whole = await api().get('/users/me/tokens').set(owner.auth);
+    expect(whole.status).toBe(200);
+    expect(whole.body.nextCursor).toBeNull();
+    expect(whole.body.items).toHaveLength(5); // the initial token and the four above
+    expect(whole.body.items.slice(1).map((t: { id: string }) => t.id)).toEqual(made);
+
+    const pages: { id: string }[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await api()
+        .get(`/users/${owner.id}/tokens`)
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(admin.auth);
+      expect(res.status).toBe(200);
+      pages.push(res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor && pages.length < 10);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual(whole.body.items);
+
+    const limit = await api().get('/users/me/tokens').query({ limit: 0 }).set(owner.auth);
+    expect(limit.status).toBe(400);
+    expect(paths(limit)).toEqual(['query.limit']);
+    for (const c of ['%%%', 'e30', Buffer.from('{"t":"yesterday","i":"x"}').toString('base64url')]) {
+      const bad = await api().get('/users/me/tokens').query({ cursor: c }).set(owner.auth);
+      expect({ c, status: bad.status }).toEqual({ c, status: 400 });
+      expect(paths(bad)).toEqual(['query.cursor']);
+    }
+  });
+
   test('a token can revoke itself', async () => {
     const created = await api().post('/users/me/tokens').set(org.fr.auth);
     expect(created.status).toBe(201);

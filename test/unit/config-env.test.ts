@@ -8,9 +8,13 @@ test('defaults apply when the environment is empty', () => {
     TEMPORAL_TASK_QUEUE: 'ltc-deals',
     DATA_DIR: '.data',
     LOG_LEVEL: 'info',
+    TEMPORAL_PORT: 7233,
+    TEMPORAL_UI_PORT: 8233,
+    EMBEDDED_PG_PORT: 5433,
   });
   expect(env.DATABASE_URL).toBeUndefined();
   expect(env.TEMPORAL_ADDRESS).toBeUndefined();
+  expect(env.TEMPORAL_CLI_PATH).toBeUndefined();
 });
 
 test('values are parsed and coerced', () => {
@@ -18,6 +22,38 @@ test('values are parsed and coerced', () => {
   expect(env.PORT).toBe(8080);
   expect(env.DATABASE_URL).toBe('postgres://u@h:5432/db');
   expect(env.LOG_LEVEL).toBe('debug');
+});
+
+test('dev stack ports and the Temporal CLI path', () => {
+  const env = parseEnv({
+    TEMPORAL_PORT: '7900',
+    TEMPORAL_UI_PORT: '8900',
+    EMBEDDED_PG_PORT: '5900',
+    TEMPORAL_CLI_PATH: ' /opt/temporal/bin/temporal ',
+  });
+  expect(env).toMatchObject({
+    TEMPORAL_PORT: 7900,
+    TEMPORAL_UI_PORT: 8900,
+    EMBEDDED_PG_PORT: 5900,
+    TEMPORAL_CLI_PATH: '/opt/temporal/bin/temporal',
+  });
+  expect(parseEnv({ TEMPORAL_CLI_PATH: '' }).TEMPORAL_CLI_PATH).toBeUndefined();
+  expect(parseEnv({ TEMPORAL_PORT: '65535' }).TEMPORAL_PORT).toBe(65535);
+  for (const bad of ['0', '65536', '7233.5', 'temporal', '-1']) {
+    for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_PG_PORT']) {
+      let error: unknown;
+      try {
+        parseEnv({ [variable]: bad });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect({ bad, vars: (error as ConfigError).problems.map((p) => p.variable) }).toEqual({
+        bad,
+        vars: [variable],
+      });
+    }
+  }
 });
 
 test('a bad value is refused with the variable named', () => {

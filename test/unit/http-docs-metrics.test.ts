@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import {
@@ -9,14 +9,16 @@ import {
   docsRouter,
   type Metrics,
   notFound,
+  unauthorized,
 } from '../../api/http';
 
-function buildApp(metrics: Metrics): Express {
+function buildApp(metrics: Metrics, metricsGuard?: RequestHandler[]): Express {
   const registry = createRouteRegistry();
   return createHttpApp({
     logger: createLogger('silent'),
     registry,
     metrics,
+    metricsGuard,
     openapi: { title: 'LTC API', version: '1' },
     docs: { title: 'LTC <API>' },
     routes: (app) => {
@@ -131,6 +133,24 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/ltc_signoffs_total\{decision="approved"\} 1/);
     expect(text).toMatch(/ltc_escalations_total\{level="2"\} 1/);
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  test('a guard runs before the handler and can refuse the scrape', async () => {
+    const guarded = buildApp(createMetrics({ defaultMetrics: false }), [
+      (req, _res, next) => {
+        if (req.headers.authorization !== 'Bearer ops') throw unauthorized();
+        next();
+      },
+    ]);
+    const refused = await request(guarded).get('/metrics');
+    expect(refused.status).toBe(401);
+    expect(refused.text).not.toContain('http_request_duration_seconds');
+    const allowed = await request(guarded).get('/metrics').set('Authorization', 'Bearer ops');
+    expect(allowed.status).toBe(200);
+    expect(allowed.text).toContain('http_request_duration_seconds');
+    // The other operability routes stay public.
+    expect((await request(guarded).get('/openapi.json')).status).toBe(200);
+    expect((await request(guarded).get('/docs')).status).toBe(200);
   });
 
   test('each app has its own registry', () => {
