@@ -205,7 +205,6 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       if (input.events.length === 0) {
         throw ApplicationFailure.nonRetryable('recordDeal needs at least one event', 'InvalidDealData');
       }
-      const __t = process.hrtime.bigint();
       const notifications = input.notify?.length ? await outboxRows(input.dealId, input.notify) : [];
       const payload = {
         events: input.events,
@@ -214,7 +213,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         visits: input.stageVisit ? [input.stageVisit] : [],
         notifications,
       };
-      const result = await executeOrRefuse(() =>
+      await executeOrRefuse(() =>
         db.execute<{ notified: string[] | null }>(sql`
         WITH p AS (SELECT ${JSON.stringify(payload)}::jsonb AS j),
         ev AS (
@@ -282,18 +281,11 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
           WHERE deals.id = ${input.dealId} AND deals.projection_seq < (d.d->>'projectionSeq')::int
           RETURNING 1
         )
-        SELECT (SELECT array_agg(id) FROM nt) AS notified, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated
+        SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated
       `),
       );
       // Start delivery for every outbox row of this write, new or not: a retry after a crash must not
       // drop a notification, and delivery itself dedupes on the notification id.
-      void result;
-      if (process.env.LTC_TIMING)
-        console.log(
-          'recordDeal',
-          input.events.map((e) => e.type).join(','),
-          (Number(process.hrtime.bigint() - __t) / 1e6).toFixed(1),
-        );
       if (onNotified && notifications.length) await onNotified(notifications);
     },
   };

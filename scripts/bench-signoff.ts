@@ -9,6 +9,7 @@
  * Serial: p50/p90/p99 over SERIAL calls (default 300). Throughput: CONCURRENT workflows (default 50)
  * each taking updates one after another. Temporal: TEMPORAL_ADDRESS or a dev server on a WAL file;
  * Postgres: DATABASE_URL's server or the embedded one. Every run uses its own task queue.
+ * BENCH_DEBUG=1 also prints per-position latencies and one deal's history timings.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
       taskQueue,
       db: handle.db,
       publicUrl: 'http://localhost',
-      ...(process.env.BENCH_NO_NOTIFY ? {} : { client }),
+      client,
       workflowBundle: bundle,
     });
     const running = worker.run();
@@ -337,6 +338,14 @@ async function main(): Promise<void> {
         );
       }
     }
+    // For context: one durable single-row commit on the same Postgres (what the projection write
+    // costs at least; on this machine's disk fsync dominates it).
+    await handle.sql`create table if not exists bench_commit (n int)`;
+    const commitSerial: number[] = [];
+    for (let i = 0; i < SERIAL; i++) {
+      commitSerial.push(await timed(() => handle.sql`insert into bench_commit values (${i})`));
+    }
+    const pgCommit = stats(commitSerial);
     const b = stats(bareSerial);
     const s = stats(signSerial);
     const h = stats(httpSerial);
@@ -352,6 +361,7 @@ async function main(): Promise<void> {
         row('bare Update (baseline)', b, bareRate),
         row('sign-off Update (projected)', s, signRate),
         row('sign-off over HTTP', h, httpRate),
+        `${'(Postgres commit, one row)'.padEnd(34)} ${pgCommit.p50.toFixed(1).padStart(7)} ${pgCommit.p90.toFixed(1).padStart(7)} ${pgCommit.p99.toFixed(1).padStart(7)}`,
         '',
         `ratios to the baseline${''.padEnd(12)} ${'p50'.padStart(7)} ${'p90'.padStart(7)} ${'p99'.padStart(7)} ${'throughput'.padStart(9)}`,
         ratio('sign-off Update (projected)', s, signRate),
