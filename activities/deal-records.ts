@@ -214,7 +214,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         notifications,
       };
       await executeOrRefuse(() =>
-        db.execute<{ notified: string[] | null }>(sql`
+        db.execute<{ events: number; updated: number }>(sql`
         WITH p AS (SELECT ${JSON.stringify(payload)}::jsonb AS j),
         ev AS (
           INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
