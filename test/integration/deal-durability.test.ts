@@ -115,6 +115,60 @@ test('a worker killed mid-stage: a new one carries the deal on, with no duplicat
   expect(visits.map((v) => v.stage_key)).toEqual(['one', 'two']);
 });
 
+test('a worker killed in the middle of a sign-off write: the write is retried and lands once', async () => {
+  const def: ProcessDefinition = {
+    key: 'midwrite',
+    name: { en: 'Mid-write', zh: '写入中' },
+    stages: [stage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }), stage('two')],
+  };
+  const key = (await applyDefinition(world, def)).key;
+  const created = await api.create(org.manager, {
+    title: 'Mid-write kill',
+    account: { name: 'Acme' },
+    value: { amount: 10, currency: 'USD' },
+    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
+    process: { key },
+  });
+  const id = created.body.id as string;
+  await world.stopWorker();
+  const child = spawnWorkerProcess();
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  await eventually(async () => output.includes('worker ready'), 60_000);
+
+  // Hold the deal's row so the sign-off's single write statement blocks half-way, then kill the
+  // worker that runs it.
+  const lock = await world.sql.reserve();
+  await lock`begin`;
+  await lock`select 1 from deals where id = ${id} for update`;
+  const signing = api.sign(org.ar, id, { stage: 'one' });
+  await eventually(async () => {
+    const waiting = await world.sql`
+      select count(*)::int as n from pg_stat_activity
+      where wait_event_type = 'Lock' and query like '%INSERT INTO deal_events%'`;
+    return waiting[0].n > 0;
+  }, 20_000);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  await lock`rollback`;
+  lock.release();
+
+  // A new worker picks the workflow task up again (after its timeout) and re-runs the write.
+  await world.startWorker();
+  const signed = await signing;
+  expect(signed.status).toBe(200);
+  expect(signed.body.stage.signoffs).toEqual([expect.objectContaining({ role: 'AR', userId: org.ar.id })]);
+  const rows = await world.sql`select role from signoffs where deal_id = ${id}`;
+  expect(rows).toEqual([{ role: 'AR' }]);
+  const events = await api.timeline(org.ar, id);
+  expect(events.map((e) => e.type)).toEqual(['deal.created', 'stage.entered', 'signoff.approved']);
+  expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+  expect((await api.sign(org.sr, id, { stage: 'one' })).status).toBe(200);
+  await api.waitFor(org.ar, id, { stage: 'two' });
+}, 90_000);
+
 test('record activities are idempotent: running one twice writes nothing twice', async () => {
   const def = await applyDefinition(world, {
     key: 'idem-act',
