@@ -4,23 +4,15 @@
  * it without pulling workflow code, and the workflow imports it without pulling zod or I/O.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { DealView } from '../domain/deal/machine';
+import type { DealView, SignoffRequest } from '../domain/deal/machine';
 import type { Decision, Money } from '../domain/deal/types';
 import type { Approver, TriangleRole } from '../domain/process/types';
 
 export const DEAL_WORKFLOW_TYPE = 'dealWorkflow';
 export const workflowIdForDeal = (dealId: string): string => `deal-${dealId}`;
 
-export interface SignoffArgs {
-  stage: string;
-  role?: Approver;
-  decision: Decision;
-  comment?: string;
-  /** The verified caller (from the token, never from a request body). */
-  actorId: string;
-  /** Users the caller may sign for: themselves and those whose active delegate they are. */
-  actingFor: string[];
-}
+/** A sign-off as the API sends it: the domain's request (the actor comes from the verified token). */
+export type SignoffArgs = SignoffRequest;
 
 export interface SignoffResult {
   role: Approver;

@@ -87,26 +87,6 @@ export interface StageSummary {
   holders: Triangle;
 }
 
-export interface DealState {
-  dealId: string;
-  title: string;
-  account: { name: string; tier?: string };
-  value: Money;
-  triangle: Triangle;
-  process: { key: string; version: number };
-  definition: ProcessDefinition;
-  status: DealStatus;
-  stage: StageVisit | null;
-  /** Visits per stage key. */
-  visits: Record<string, number>;
-  /** Last timeline sequence number used. */
-  seq: number;
-  hold: { since: string; reason: string; remainingMs: number | null } | null;
-  history: StageSummary[];
-  createdBy: string;
-  createdAt: string;
-}
-
 /** What the workflow is started with. */
 export interface DealInput {
   dealId: string;
@@ -118,6 +98,18 @@ export interface DealInput {
   definition: ProcessDefinition;
   createdBy: string;
   createdAt: string;
+}
+
+/** The running deal: its input (the triangle and value change over time) plus where it stands. */
+export interface DealState extends DealInput {
+  status: DealStatus;
+  stage: StageVisit | null;
+  /** Visits per stage key. */
+  visits: Record<string, number>;
+  /** Last timeline sequence number used. */
+  seq: number;
+  hold: { since: string; reason: string; remainingMs: number | null } | null;
+  history: StageSummary[];
 }
 
 /** What a finished deal workflow returns. */
