@@ -39,7 +39,14 @@ export const envSchema = z.object({
   NOTIFY_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
   NOTIFY_RETRY_BUDGET_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-  // Dev stack only (`npm start`, `npm test`).
+});
+
+/**
+ * The dev stack's own settings (`npm start`, `npm test`, the benchmark). Kept out of the API's and
+ * the worker's schema: in production those never read them (and Kubernetes, for one, sets
+ * `TEMPORAL_PORT=tcp://…` for a Service named `temporal`).
+ */
+export const devEnvSchema = envSchema.extend({
   /** Frontend and UI ports of the Temporal dev server `npm start` runs. */
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -50,6 +57,7 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+export type DevEnv = z.infer<typeof devEnvSchema>;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: { variable: string; message: string }[]) {
@@ -58,9 +66,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parse an environment (default: process.env). Throws ConfigError naming each bad variable. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const result = envSchema.safeParse(source);
+function parseWith<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.output<S> {
+  const result = schema.safeParse(source);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
@@ -69,20 +76,36 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return result.data;
 }
 
-let cached: Env | undefined;
-
-/** The process's configuration, parsed on first use. Exits with a clear message when invalid. */
-export function env(): Env {
-  if (!cached) {
-    try {
-      cached = parseEnv();
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        console.error(err.message);
-        process.exit(2);
-      }
-      throw err;
-    }
-  }
-  return cached;
+/** Parse an environment (default: process.env). Throws ConfigError naming each bad variable. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  return parseWith(envSchema, source);
 }
+
+/** The same for the dev stack, with its own settings on top. */
+export function parseDevEnv(source: NodeJS.ProcessEnv = process.env): DevEnv {
+  return parseWith(devEnvSchema, source);
+}
+
+function once<T>(parse: () => T): () => T {
+  let cached: T | undefined;
+  return () => {
+    if (cached === undefined) {
+      try {
+        cached = parse();
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(err.message);
+          process.exit(2);
+        }
+        throw err;
+      }
+    }
+    return cached;
+  };
+}
+
+/** The API's and the worker's configuration, parsed on first use. Exits with a clear message when invalid. */
+export const env: () => Env = once(() => parseEnv());
+
+/** The dev stack's configuration (`npm start`, `npm test`, the benchmark). */
+export const devEnv: () => DevEnv = once(() => parseDevEnv());

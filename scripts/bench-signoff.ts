@@ -22,7 +22,7 @@ import pino from 'pino';
 import { createApp } from '../api/app';
 import { hashToken, newToken } from '../api/auth/tokens';
 import { applyProcessDefinition } from '../api/process-definitions/repo';
-import { env } from '../config/env';
+import { devEnv } from '../config/env';
 import { createDb } from '../db/client';
 import { recreateDatabase, runMigrations } from '../db/migrate';
 import { apiTokens, users } from '../db/schema';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     if (!address) {
       const dbFile = path.join(os.tmpdir(), `ltc-bench-${process.pid}.db`);
       const server: DevServer = await startDevServer({
-        cli: findOrBuildTemporalCli(log, env().TEMPORAL_CLI_PATH),
+        cli: findOrBuildTemporalCli(log, devEnv().TEMPORAL_CLI_PATH),
         port: await freePort(),
         dbFile,
         logFile: path.join(dataDir, 'temporal-bench.log'),

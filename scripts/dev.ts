@@ -14,7 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { env } from '../config/env';
+import { devEnv } from '../config/env';
 import { createDb } from '../db/client';
 import { ensureDatabase, runMigrations } from '../db/migrate';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
@@ -33,7 +33,7 @@ const root = path.resolve(__dirname, '..');
 const log = (msg: string) => console.log(`[ltc] ${msg}`);
 
 async function main(): Promise<void> {
-  const config = env();
+  const config = devEnv();
   const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
   // What runs; `shutdown` stops it in a fixed order.

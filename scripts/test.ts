@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { env } from '../config/env';
+import { devEnv } from '../config/env';
 import { dropDatabase, recreateDatabase, runMigrations } from '../db/migrate';
 import { freePort } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
@@ -17,7 +17,7 @@ const root = path.resolve(__dirname, '..');
 const log = (msg: string) => console.log(`[test-stack] ${msg}`);
 
 async function main(): Promise<number> {
-  const config = env();
+  const config = devEnv();
   const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
   let temporal: DevServer | undefined;

@@ -1,7 +1,7 @@
-import { ConfigError, parseEnv } from '../../config/env';
+import { ConfigError, parseDevEnv, parseEnv } from '../../config/env';
 
 test('defaults apply when the environment is empty', () => {
-  const env = parseEnv({});
+  const env = parseDevEnv({});
   expect(env).toMatchObject({
     PORT: 3000,
     TEMPORAL_NAMESPACE: 'default',
@@ -25,7 +25,7 @@ test('values are parsed and coerced', () => {
 });
 
 test('dev stack ports and the Temporal CLI path', () => {
-  const env = parseEnv({
+  const env = parseDevEnv({
     TEMPORAL_PORT: '7900',
     TEMPORAL_UI_PORT: '8900',
     EMBEDDED_PG_PORT: '5900',
@@ -37,13 +37,13 @@ test('dev stack ports and the Temporal CLI path', () => {
     EMBEDDED_PG_PORT: 5900,
     TEMPORAL_CLI_PATH: '/opt/temporal/bin/temporal',
   });
-  expect(parseEnv({ TEMPORAL_CLI_PATH: '' }).TEMPORAL_CLI_PATH).toBeUndefined();
-  expect(parseEnv({ TEMPORAL_PORT: '65535' }).TEMPORAL_PORT).toBe(65535);
+  expect(parseDevEnv({ TEMPORAL_CLI_PATH: '' }).TEMPORAL_CLI_PATH).toBeUndefined();
+  expect(parseDevEnv({ TEMPORAL_PORT: '65535' }).TEMPORAL_PORT).toBe(65535);
   for (const bad of ['0', '65536', '7233.5', 'temporal', '-1']) {
     for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_PG_PORT']) {
       let error: unknown;
       try {
-        parseEnv({ [variable]: bad });
+        parseDevEnv({ [variable]: bad });
       } catch (err) {
         error = err;
       }
@@ -54,6 +54,11 @@ test('dev stack ports and the Temporal CLI path', () => {
       });
     }
   }
+});
+
+test('the API and the worker ignore the dev stack settings (e.g. a Kubernetes TEMPORAL_PORT=tcp://…)', () => {
+  expect(() => parseEnv({ TEMPORAL_PORT: 'tcp://10.0.0.7:7233' })).not.toThrow();
+  expect(() => parseDevEnv({ TEMPORAL_PORT: 'tcp://10.0.0.7:7233' })).toThrow(ConfigError);
 });
 
 test('a bad value is refused with the variable named', () => {
