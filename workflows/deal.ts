@@ -248,7 +248,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     throw ApplicationFailure.create({
       type: REFUSAL_FAILURE_TYPE,
       message: r.message,
-      details: [{ code: r.code }],
+      details: [{ code: r.code, ...('field' in r && r.field ? { field: r.field } : {}) }],
       nonRetryable: true,
     });
   }
@@ -382,13 +382,18 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       const stage = state.stage;
       const manager = stage?.required.find((r) => r.approver === 'manager');
       if (role === 'AR' && stage && manager && !stage.signoffs.some((s) => s.role === 'manager')) {
-        // `manager` is the manager of the deal's AR: follow the new AR.
+        // `manager` is the manager of the deal's AR: follow the new AR. Until resolved, nobody can
+        // sign it (the old AR's manager no longer may).
+        manager.userIds = [];
         const [resolved] = await local.resolveApprovers({
           dealId: state.dealId,
           triangle: state.triangle,
           approvers: [{ approver: 'manager', conditional: manager.conditional }],
         });
-        if (state.stage === stage && !stage.outcome) manager.userIds = resolved.userIds;
+        if (state.stage === stage && !stage.outcome) {
+          manager.userIds = resolved.userIds;
+          if (resolved.standIn) manager.standIn = true;
+        }
       }
       const ev = event(
         'role.reassigned',
@@ -424,6 +429,13 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       const from = state.value;
       const at = state.stage ? { key: state.stage.key, visit: state.stage.visit } : null;
       const { added, removed } = amendValue(state, value, Date.now());
+      // On the timeline at the moment it applies (the approvers' users are resolved below).
+      const ev = event(
+        'deal.amended',
+        `amend:${state.seq + 1}`,
+        { from, to: value, addedApprovers: added, removedApprovers: removed },
+        actorId,
+      );
       let resolved: RequiredApprover[] = [];
       if (added.length && at) {
         const wanted = approversFor(currentStageDef(state), value).filter((a) => added.includes(a.approver));
@@ -437,12 +449,6 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
           addRequired(state, withCurrentHolders(resolved), Date.now());
         else resolved = [];
       }
-      const ev = event(
-        'deal.amended',
-        `amend:${state.seq + 1}`,
-        { from, to: value, addedApprovers: added, removedApprovers: removed },
-        actorId,
-      );
       const notify: NotifyIntent[] = resolved.length
         ? [
             {
@@ -519,11 +525,18 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
   /** Enter stage `index`, writing the previous stage's exit (`carried`) in the same activity. */
   async function enter(index: number, carried?: PendingWrite): Promise<void> {
     const stageDefinition = def.stages[index];
-    const required = await remote.resolveApprovers({
-      dealId: state.dealId,
-      triangle: state.triangle,
-      approvers: approversFor(stageDefinition, state.value),
-    });
+    let required: RequiredApprover[];
+    for (;;) {
+      // An amend (value) or a new AR (their manager) while resolving: resolve again.
+      const value = state.value;
+      const ar = state.triangle.AR;
+      required = await remote.resolveApprovers({
+        dealId: state.dealId,
+        triangle: state.triangle,
+        approvers: approversFor(stageDefinition, value),
+      });
+      if (isTerminal(state) || (state.value === value && state.triangle.AR === ar)) break;
+    }
     if (isTerminal(state)) {
       // Cancelled while resolving: the previous stage's exit is still written.
       if (carried) await flush(carried);
@@ -602,7 +615,8 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       pendingUserIds: pending,
     });
     // The deal may have moved while the targets were resolved.
-    if (state.stage !== stage || isTerminal(state)) return; // decided and left, or cancelled
+    if (state.stage !== stage || isTerminal(state)) return; // left, or cancelled
+    if (stage.outcome) return; // decided meanwhile: nobody to escalate to any more
     if (state.status === 'on_hold') {
       stage.escalationLevel = action.level - 1; // fires again, if still due, once resumed
       return;

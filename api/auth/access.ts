@@ -79,7 +79,18 @@ export function visibleDealsWhere(scope: DealScope): SQL | undefined {
   );
 }
 
-/** Reassign, hold, resume, cancel and amend: ops, or a manager who can see the deal. */
-export function canManage(p: Principal, visible: boolean): boolean {
-  return isOps(p) || (isManager(p) && visible);
+/**
+ * Reassign, hold, resume, cancel and amend: ops, or a manager with one of the deal's triangle in
+ * their reporting line (or holding a role themselves). Seeing a deal as a signer or a delegate is
+ * not enough.
+ */
+export async function canManage(
+  db: Db,
+  p: Principal,
+  deal: { arId: string; srId: string; frId: string },
+): Promise<boolean> {
+  if (isOps(p)) return true;
+  if (!isManager(p)) return false;
+  const line = new Set([p.id, ...(await reportingLine(db, p.id))]);
+  return [deal.arId, deal.srId, deal.frId].some((id) => line.has(id));
 }

@@ -193,7 +193,7 @@ export function dealRoutes(
         const p = principalOf(res);
         const scope = await dealScope(db, p);
         const row = await service.visibleRow(res.locals.params.id, scope);
-        if (!canManage(p, scopeCovers(scope, row))) {
+        if (!(await canManage(db, p, row))) {
           throw forbidden('Only the deal’s managers and ops may do this');
         }
         const args = (res.locals.body ?? {}) as Record<string, unknown>;

@@ -132,13 +132,14 @@ export function createDealService(deps: DealServiceDeps) {
           throw new HttpProblem(403, { type: code.replace(/_/g, '-'), detail: f.message, extensions });
         }
         if (code === 'comment_required' || code === 'invalid' || code === 'role_ambiguous') {
+          const field =
+            (f.details?.[0] as { field?: string } | undefined)?.field ??
+            (code === 'comment_required' ? 'comment' : 'role');
           throw new HttpProblem(400, {
             type: code.replace(/_/g, '-'),
             detail: f.message,
             extensions,
-            errors: [
-              { path: code === 'comment_required' ? 'body.comment' : 'body.role', message: f.message },
-            ],
+            errors: [{ path: `body.${field}`, message: f.message }],
           });
         }
         throw new HttpProblem(409, { type: code.replace(/_/g, '-'), detail: f.message, extensions });
@@ -338,7 +339,7 @@ export function createDealService(deps: DealServiceDeps) {
               actingFor: actor.actingFor,
             },
           ],
-          updateId: updateId(idempotencyKey),
+          updateId: updateId('signoff', actor.id, idempotencyKey),
         });
       } catch (err) {
         refusalToProblem(err);
@@ -363,7 +364,7 @@ export function createDealService(deps: DealServiceDeps) {
       try {
         await handle.executeUpdate(def as typeof holdUpdate, {
           args: [{ ...args, actorId } as never],
-          updateId: updateId(idempotencyKey),
+          updateId: updateId(kind, actorId, idempotencyKey),
         });
       } catch (err) {
         refusalToProblem(err);
@@ -409,9 +410,13 @@ export function createDealService(deps: DealServiceDeps) {
   }
 }
 
-/** The Idempotency-Key is the update id: Temporal answers a repeated id with the first result. */
-function updateId(idempotencyKey?: string): string {
-  return idempotencyKey ?? randomUUID();
+/**
+ * The Idempotency-Key becomes the update id, so Temporal answers a retried request with the first
+ * result. It is scoped by command and caller: the same key from another user or for another command
+ * is a different request, not a retry.
+ */
+function updateId(kind: string, actorId: string, idempotencyKey?: string): string {
+  return idempotencyKey ? `${kind}:${actorId}:${idempotencyKey}` : `${kind}:${randomUUID()}`;
 }
 
 /** Temporal unreachable or overloaded: 503 with Retry-After, not a 500. */

@@ -283,6 +283,8 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
 export type CommandRefusal = {
   code: 'not_active' | 'not_on_hold' | 'already_on_hold' | 'invalid';
   message: string;
+  /** The request field at fault, for `invalid`. */
+  field?: string;
 };
 
 export function checkHold(state: DealState): CommandRefusal | null {
@@ -320,8 +322,11 @@ export function checkActiveOrHeld(state: DealState): CommandRefusal | null {
 export function checkReassign(state: DealState, role: string, userId: string): CommandRefusal | null {
   const r = checkActiveOrHeld(state);
   if (r) return r;
-  if (!isTriangleRole(role)) return { code: 'invalid', message: `role must be one of AR, SR, FR` };
-  if (state.triangle[role] === userId) return { code: 'invalid', message: `${userId} already holds ${role}` };
+  if (!isTriangleRole(role))
+    return { code: 'invalid', message: `role must be one of AR, SR, FR`, field: 'role' };
+  if (state.triangle[role] === userId) {
+    return { code: 'invalid', message: `${userId} already holds ${role}`, field: 'userId' };
+  }
   return null;
 }
 
@@ -366,18 +371,35 @@ export function amendValue(
     .filter((r) => r.conditional && !wanted.some((w) => w.approver === r.approver))
     .map((r) => r.approver);
   stage.required = stage.required.filter((r) => !removed.includes(r.approver));
+  // New approvers count at once, with nobody able to sign them until their users are resolved
+  // (`addRequired`): no sign-off can pass the gate without them in the meantime.
+  for (const w of wanted) {
+    if (added.includes(w.approver))
+      stage.required.push({ approver: w.approver, userIds: [], conditional: w.conditional });
+  }
   if (added.length === 0 && removed.length > 0) addRequired(state, [], now);
   return { added, removed };
 }
 
-/** Add resolved approvers (after amend) and re-evaluate the gate, which may now be decided. */
+/**
+ * Fill in the users of approvers added by an amend (or add them), then re-evaluate the gate, which
+ * may now be decided.
+ */
 export function addRequired(
   state: DealState,
   added: RequiredApprover[],
   now: number,
 ): 'pending' | 'approved' | 'rejected' {
   const stage = state.stage!;
-  stage.required.push(...added);
+  for (const a of added) {
+    const existing = stage.required.find((r) => r.approver === a.approver);
+    if (existing) {
+      existing.userIds = a.userIds;
+      if (a.standIn) existing.standIn = true;
+    } else {
+      stage.required.push(a);
+    }
+  }
   const gate = evaluateGate(currentStageDef(state), stage.required, stage.signoffs);
   if (gate === 'approved' && !stage.outcome)
     stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };

@@ -101,10 +101,11 @@ test('a deal starts as a real workflow and its effects are read from Postgres', 
 
 test('read-your-writes: the sign-off is in the answer and the timeline at once', async () => {
   const deal = await createDeal();
-  await request(world.app)
+  const first = await request(world.app)
     .post(`/deals/${deal.id}/signoffs`)
     .set(org.ar.auth)
     .send({ stage: 'lead', decision: 'approve' });
+  expect(first.status).toBe(200);
   await eventually(async () => {
     const r = await request(world.app).get(`/deals/${deal.id}`).set(org.ar.auth);
     return r.body.stage?.key === 'atb';
@@ -121,4 +122,15 @@ test('read-your-writes: the sign-off is in the answer and the timeline at once',
   const rows =
     await world.sql`select role, decision from signoffs where deal_id = ${deal.id} and stage_key = 'atb'`;
   expect(rows).toEqual([{ role: 'SR', decision: 'approve' }]);
+  // The timeline and the detail show it at once, with no waiting.
+  const timeline = await request(world.app).get(`/deals/${deal.id}/timeline`).set(org.sr.auth);
+  const last = timeline.body.items[timeline.body.items.length - 1];
+  expect(last).toMatchObject({
+    type: 'signoff.approved',
+    stage: 'atb',
+    actorId: org.sr.id,
+    data: { role: 'SR' },
+  });
+  const detail = await request(world.app).get(`/deals/${deal.id}`).set(org.sr.auth);
+  expect(detail.body.stage.signoffs.map((x: { role: string }) => x.role)).toEqual(['SR']);
 });

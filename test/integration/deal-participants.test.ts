@@ -77,8 +77,11 @@ test('a member of an approver group sees the deal and signs for the group', asyn
   expect((await api.sign(other, id, { stage: 'board' })).status).toBe(409);
   expect((await api.sign(org.ar, id, { stage: 'board' })).status).toBe(200);
   await api.waitFor(org.ar, id, { stage: 'after' });
-  // Having been asked to sign, the group's members keep seeing the deal.
+  // Having been asked to sign, the group's members keep seeing the deal; someone who joins the
+  // group later was never asked, and does not.
   expect((await api.get(member, id)).status).toBe(200);
+  const later = await createUser(world, { id: 'board-later', groups: [group] });
+  expect((await api.get(later, id)).status).toBe(404);
   const listed = await request(world.app).get('/deals').set(member.auth);
   expect(listed.body.items.map((d: { id: string }) => d.id)).toContain(id);
 });
@@ -117,4 +120,89 @@ test('an approver nobody fills falls to ops, recorded on entry, instead of stall
   expect((await api.sign(org.ops, id, { stage: 'gate', role: 'manager' })).status).toBe(200);
   expect((await api.sign(loneAr, id, { stage: 'gate' })).status).toBe(200);
   await api.waitFor(org.ops, id, { status: 'completed' });
+});
+
+test('a manager who signed as a group member sees the deal but may not manage it', async () => {
+  const group = `sdt-${world.ns}`; // org.sdt is a manager in this group, outside the team's line
+  const def: ProcessDefinition = {
+    key: 'sdt-sign',
+    name: { en: 'SDT', zh: '决策团队' },
+    stages: [
+      {
+        key: 'gate',
+        name: { en: 'Gate', zh: '关口' },
+        approvers: ['AR', `group:${group}`],
+        rule: 'all',
+        sla: { within: '1h' },
+        weights: { AR: 1 },
+      },
+    ],
+  };
+  const key = (await applyDefinition(world, def)).key;
+  const created = await api.create(org.manager, {
+    title: 'SDT deal',
+    account: { name: 'Acme' },
+    value: { amount: 1, currency: 'USD' },
+    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
+    process: { key },
+  });
+  const id = created.body.id as string;
+  expect((await api.sign(org.sdt, id, { stage: 'gate' })).status).toBe(200);
+  expect((await api.get(org.sdt, id)).status).toBe(200);
+  expect((await api.command(org.sdt, id, 'hold', { reason: 'mine now?' })).status).toBe(403);
+  expect((await api.command(org.sdt, id, 'cancel', { reason: 'no' })).status).toBe(403);
+  // The team's own manager may.
+  expect((await api.command(org.manager, id, 'hold', { reason: 'budget freeze' })).status).toBe(200);
+});
+
+test('an Idempotency-Key is scoped to its caller and command', async () => {
+  const def: ProcessDefinition = {
+    key: 'idem-scope',
+    name: { en: 'Idem', zh: '幂等' },
+    stages: [
+      {
+        key: 'gate',
+        name: { en: 'Gate', zh: '关口' },
+        approvers: ['AR', 'SR'],
+        rule: 'all',
+        sla: { within: '1h' },
+        weights: { AR: 0.5, SR: 0.5 },
+      },
+      {
+        key: 'next',
+        name: { en: 'Next', zh: '下一步' },
+        approvers: ['AR'],
+        rule: 'all',
+        sla: { within: '1h' },
+        weights: { AR: 1 },
+      },
+    ],
+  };
+  const key = (await applyDefinition(world, def)).key;
+  const created = await api.create(org.manager, {
+    title: 'Shared key',
+    account: { name: 'Acme' },
+    value: { amount: 1, currency: 'USD' },
+    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
+    process: { key },
+  });
+  const id = created.body.id as string;
+  const shared = { 'Idempotency-Key': `same-${world.ns}` };
+  expect((await api.sign(org.ar, id, { stage: 'gate' }, shared)).status).toBe(200);
+  expect((await api.sign(org.sr, id, { stage: 'gate' }, shared)).status).toBe(200);
+  const rows = await world.sql`select role from signoffs where deal_id = ${id} order by role`;
+  expect(rows).toEqual([{ role: 'AR' }, { role: 'SR' }]);
+  await api.waitFor(org.ar, id, { stage: 'next' });
+  const held = await request(world.app)
+    .post(`/deals/${id}/hold`)
+    .set(org.manager.auth)
+    .set(shared)
+    .send({ reason: 'x' });
+  expect(held.body.status).toBe('on_hold');
+  const resumed = await request(world.app)
+    .post(`/deals/${id}/resume`)
+    .set(org.manager.auth)
+    .set(shared)
+    .send({});
+  expect(resumed.body.status).toBe('active');
 });

@@ -808,8 +808,13 @@ describe('reassign', () => {
     expect(checkReassign(state, 'manager', 'sue')).toEqual({
       code: 'invalid',
       message: 'role must be one of AR, SR, FR',
+      field: 'role',
     });
-    expect(checkReassign(state, 'SR', 'sam')).toEqual({ code: 'invalid', message: 'sam already holds SR' });
+    expect(checkReassign(state, 'SR', 'sam')).toEqual({
+      code: 'invalid',
+      message: 'sam already holds SR',
+      field: 'userId',
+    });
     hold(state, 'x', T0);
     expect(checkActiveOrHeld(state)).toBeNull();
     expect(checkReassign(state, 'SR', 'sue')).toBeNull();
@@ -871,8 +876,10 @@ describe('amendValue and addRequired', () => {
       removed: [],
     });
     expect(state.value).toEqual({ amount: 6_000_000, currency: 'EUR' });
-    // amendValue only reports; the caller resolves and adds.
-    expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR']);
+    // The manager counts at once, with nobody able to sign until the caller resolves their users.
+    expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR', 'manager']);
+    expect(state.stage!.required[3]).toEqual({ approver: 'manager', userIds: [], conditional: true });
+    expect(refusal(state, req('atb', 'mona', 'approve', { role: 'manager' }))).toBe('not_assignee');
     expect(addRequired(state, [manager()], T0 + SEC)).toBe('pending');
     expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR', 'manager']);
     expect(pendingUserIds(state)).toEqual(['alice', 'fred', 'mona', 'sam']);
