@@ -8,7 +8,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { users } from '../../db/schema';
-import { actingFor, canManage, dealScope, scopeCovers } from '../auth/access';
+import { actingFor, canManage, dealScope } from '../auth/access';
 import { principalOf } from '../auth/authenticate';
 import { isManager, isOps } from '../auth/principal';
 import type { Metrics } from '../http/metrics';
