@@ -14,7 +14,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -24,16 +23,13 @@ import { hashToken, newToken } from '../api/auth/tokens';
 import { applyProcessDefinition } from '../api/process-definitions/repo';
 import { devEnv } from '../config/env';
 import { createDb } from '../db/client';
-import { recreateDatabase, runMigrations } from '../db/migrate';
 import { apiTokens, users } from '../db/schema';
 import type { ProcessDefinition } from '../domain/process/types';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { createLtcWorker } from '../worker';
 import { bareDone, bareUpdate } from '../workflows/bare';
 import { signoffUpdate, workflowIdForDeal } from '../workflows/messages';
-import { freePort } from './stack/ports';
-import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
-import { type DevServer, findOrBuildTemporalCli, startDevServer } from './stack/temporal';
+import { startThrowawayStack } from './stack/throwaway';
 
 const SERIAL = Number(process.env.SERIAL ?? 300);
 const CONCURRENT = Number(process.env.CONCURRENT ?? 50);
@@ -77,44 +73,25 @@ function benchProcess(stages: number): ProcessDefinition {
 }
 
 async function main(): Promise<void> {
-  const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data');
+  const dataDir = path.resolve(root, devEnv().DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
   try {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
-      const dbFile = path.join(os.tmpdir(), `ltc-bench-${process.pid}.db`);
-      const server: DevServer = await startDevServer({
-        cli: findOrBuildTemporalCli(log, devEnv().TEMPORAL_CLI_PATH),
-        port: await freePort(),
-        dbFile,
-        logFile: path.join(dataDir, 'temporal-bench.log'),
-        log,
-      });
-      cleanups.push(async () => {
-        await server.stop();
-        for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
-      });
-      address = server.address;
-      log(`Temporal dev server on a WAL file at ${address}`);
-    }
-    let dbUrl: string;
-    if (process.env.DATABASE_URL) {
-      const u = new URL(process.env.DATABASE_URL);
-      u.pathname = `/ltc_bench_${process.pid}`;
-      dbUrl = u.toString();
-    } else {
-      const dir = path.join(dataDir, `bench-postgres-${process.pid}`);
-      const pg: EmbeddedPg = await startEmbeddedPostgres({ dir, port: await freePort(), log });
-      cleanups.push(async () => {
-        await pg.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-      });
-      dbUrl = pg.url('ltc_bench');
-    }
-    await recreateDatabase(dbUrl);
-    await runMigrations(dbUrl);
+    const config = devEnv();
+    const stack = await startThrowawayStack({
+      name: 'bench',
+      dataDir,
+      temporalAddress: config.TEMPORAL_ADDRESS,
+      databaseUrl: config.DATABASE_URL,
+      temporalCliPath: config.TEMPORAL_CLI_PATH,
+      // As `npm start` runs it, and as MEASURED.md measured it.
+      temporalOnFile: true,
+      log,
+    });
+    cleanups.push(() => stack.stop());
+    const address = stack.temporalAddress;
+    const dbUrl = stack.databaseUrl;
     const handle = createDb(dbUrl, { max: 20 });
     cleanups.push(() => handle.close());
     const connection = await Connection.connect({ address });

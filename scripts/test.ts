@@ -8,10 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { devEnv } from '../config/env';
-import { dropDatabase, recreateDatabase, runMigrations } from '../db/migrate';
-import { freePort } from './stack/ports';
-import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
-import { type DevServer, findOrBuildTemporalCli, startDevServer } from './stack/temporal';
+import { startThrowawayStack } from './stack/throwaway';
 
 const root = path.resolve(__dirname, '..');
 const log = (msg: string) => console.log(`[test-stack] ${msg}`);
@@ -20,44 +17,16 @@ async function main(): Promise<number> {
   const config = devEnv();
   const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
-  let temporal: DevServer | undefined;
-  let pg: EmbeddedPg | undefined;
-  let testDbUrl: string | undefined;
-  let pgDir: string | undefined;
+  const stack = await startThrowawayStack({
+    name: 'test',
+    dataDir,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    databaseUrl: config.DATABASE_URL,
+    temporalCliPath: config.TEMPORAL_CLI_PATH,
+    keepDatabase: Boolean(process.env.KEEP_TEST_DB),
+    log,
+  });
   try {
-    let address = config.TEMPORAL_ADDRESS;
-    if (!address) {
-      const cli = findOrBuildTemporalCli(log, config.TEMPORAL_CLI_PATH);
-      temporal = await startDevServer({
-        cli,
-        port: await freePort(),
-        logFile: path.join(dataDir, 'temporal-test.log'),
-        log,
-      });
-      address = temporal.address;
-      log(`Temporal dev server (in memory) at ${address}`);
-    }
-
-    const dbName = `ltc_test_${process.pid}`;
-    if (config.DATABASE_URL) {
-      const u = new URL(config.DATABASE_URL);
-      u.pathname = `/${dbName}`;
-      testDbUrl = u.toString();
-    } else {
-      // A cluster per run, so concurrent runs never share one; removed afterwards.
-      pgDir = path.join(dataDir, `test-postgres-${process.pid}`);
-      pg = await startEmbeddedPostgres({
-        dir: pgDir,
-        port: await freePort(),
-        log,
-      });
-      testDbUrl = pg.url(dbName);
-      log('embedded Postgres started');
-    }
-    await recreateDatabase(testDbUrl);
-    await runMigrations(testDbUrl);
-    log(`fresh database ${dbName}, migrations applied`);
-
     const resultsFile = path.join(dataDir, `jest-results-${process.pid}.json`);
     const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
     const args = [jestBin, '--runInBand', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
@@ -67,8 +36,8 @@ async function main(): Promise<number> {
         stdio: 'inherit',
         env: {
           ...process.env,
-          TEMPORAL_ADDRESS: address,
-          DATABASE_URL: testDbUrl,
+          TEMPORAL_ADDRESS: stack.temporalAddress,
+          DATABASE_URL: stack.databaseUrl,
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
           LTC_TEST: '1',
         },
@@ -86,12 +55,7 @@ async function main(): Promise<number> {
     }
     return code;
   } finally {
-    if (testDbUrl && !pgDir && !process.env.KEEP_TEST_DB) {
-      await dropDatabase(testDbUrl).catch((err) => log(`could not drop the test database: ${err}`));
-    }
-    await temporal?.stop();
-    await pg?.stop().catch(() => {});
-    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 
