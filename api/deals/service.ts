@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
-  ServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -179,7 +178,9 @@ export function createDealService(deps: DealServiceDeps) {
           .where(and(eq(deals.createdBy, createdBy), eq(deals.idempotencyKey, idempotencyKey)))
           .limit(1);
         if (existing[0]) {
-          await startAndWait(existing[0], undefined);
+          // A replayed creation: join (or, after a crash, start) the deal's workflow.
+          const proc = await getProcessVersion(db, existing[0].processKey, existing[0].processVersion);
+          if (proc) await startAndWait(existing[0], proc);
           return { deal: await toDto((await loadRow(existing[0].id))!), replayed: true };
         }
       }
@@ -227,24 +228,13 @@ export function createDealService(deps: DealServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      const inserted = await db.insert(deals).values(row).onConflictDoNothing().returning({ id: deals.id });
-      if (!inserted[0]) {
+      const [inserted] = await db.insert(deals).values(row).onConflictDoNothing().returning();
+      if (!inserted) {
         // A concurrent request with the same Idempotency-Key won the race.
         return this.create(input, createdBy, idempotencyKey);
       }
-      const dealInput: DealInput = {
-        dealId: id,
-        title: input.title,
-        account: input.account,
-        value: input.value,
-        triangle: input.triangle,
-        process: { key: proc.key, version: proc.version },
-        definition: proc.definition,
-        createdBy,
-        createdAt: now.toISOString(),
-      };
       try {
-        await startAndWait((await loadRow(id))!, dealInput);
+        await startAndWait(inserted, proc);
       } catch (err) {
         // No workflow, no deal: remove the row unless the workflow already wrote to it.
         await db.delete(deals).where(and(eq(deals.id, id), eq(deals.projectionSeq, 0)));
@@ -374,24 +364,9 @@ export function createDealService(deps: DealServiceDeps) {
     forbidden,
   };
 
-  async function startAndWait(row: DealRow, input: DealInput | undefined): Promise<void> {
-    if (!input) {
-      // A replayed creation: the workflow was started by the first request (or will be, below).
-      const proc = await getProcessVersion(db, row.processKey, row.processVersion);
-      if (!proc) return;
-      input = {
-        dealId: row.id,
-        title: row.title,
-        account: { name: row.accountName, ...(row.accountTier ? { tier: row.accountTier } : {}) },
-        value: { amount: Number(row.valueAmount), currency: row.currency },
-        triangle: { AR: row.arId, SR: row.srId, FR: row.frId },
-        process: { key: proc.key, version: proc.version },
-        definition: proc.definition,
-        createdBy: row.createdBy,
-        createdAt: row.createdAt.toISOString(),
-      };
-    }
-    const args: DealWorkflowArgs = { start: input };
+  /** Start the deal's workflow (or join it) and wait until it has entered its first stage. */
+  async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<void> {
+    const args: DealWorkflowArgs = { start: dealInputOf(row, proc) };
     const startWorkflowOperation = new WithStartWorkflowOperation('dealWorkflow', {
       workflowId: row.workflowId,
       taskQueue: deps.taskQueue,
@@ -410,6 +385,21 @@ export function createDealService(deps: DealServiceDeps) {
   }
 }
 
+/** The workflow's start input: the deal row and the process version it is pinned to. */
+function dealInputOf(row: DealRow, proc: ProcessVersion): DealInput {
+  return {
+    dealId: row.id,
+    title: row.title,
+    account: { name: row.accountName, ...(row.accountTier ? { tier: row.accountTier } : {}) },
+    value: { amount: Number(row.valueAmount), currency: row.currency },
+    triangle: { AR: row.arId, SR: row.srId, FR: row.frId },
+    process: { key: proc.key, version: proc.version },
+    definition: proc.definition,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
 /**
  * The Idempotency-Key becomes the update id, so Temporal answers a retried request with the first
  * result. It is scoped by command and caller: the same key from another user or for another command
@@ -425,14 +415,12 @@ function temporalProblem(err: unknown): unknown {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
   const code = e?.code ?? e?.cause?.code;
   // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), RESOURCE_EXHAUSTED (8)
-  if (err instanceof ServiceError || code === 14 || code === 4 || code === 8) {
-    if (code === 14 || code === 4 || code === 8) {
-      return new HttpProblem(503, {
-        type: 'temporal-unavailable',
-        detail: 'The workflow service is unavailable; retry shortly',
-        headers: { 'Retry-After': '5' },
-      });
-    }
+  if (code === 14 || code === 4 || code === 8) {
+    return new HttpProblem(503, {
+      type: 'temporal-unavailable',
+      detail: 'The workflow service is unavailable; retry shortly',
+      headers: { 'Retry-After': '5' },
+    });
   }
   return err;
 }
