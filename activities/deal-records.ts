@@ -74,6 +74,18 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       .where(inArray(users.id, ids));
   }
 
+  /** Members of any of the groups, each with their groups, by id. */
+  async function groupMembers(groups: string[]) {
+    if (groups.length === 0) return [];
+    return db
+      .select({ id: users.id, groups: users.groups })
+      .from(users)
+      .where(
+        sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`,
+      )
+      .orderBy(users.id);
+  }
+
   async function outboxRows(dealId: string, intents: NotifyIntent[]): Promise<OutboxRow[]> {
     const wanted = [...new Set(intents.flatMap((i) => i.userIds))];
     const waitingIds = [
@@ -144,15 +156,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         .filter((a) => a.approver.startsWith('group:'))
         .map((a) => a.approver.slice(6));
       const ar = needsManager ? (await userRows([input.triangle.AR]))[0] : undefined;
-      const members = groups.length
-        ? await db
-            .select({ id: users.id, groups: users.groups })
-            .from(users)
-            .where(
-              sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`,
-            )
-            .orderBy(users.id)
-        : [];
+      const members = await groupMembers(groups);
       const resolved: RequiredApprover[] = input.approvers.map(({ approver, conditional }) => {
         let userIds: string[];
         if (approver === 'AR' || approver === 'SR' || approver === 'FR') userIds = [input.triangle[approver]];
@@ -183,19 +187,15 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       const pending = await userRows(input.pendingUserIds);
       const managers = [...new Set(pending.map((p) => p.managerId).filter((m): m is string => !!m))];
       const managerRows = input.targets.includes('manager+1') ? await userRows(managers) : [];
+      const members = await groupMembers(
+        input.targets.filter((t) => t.startsWith('group:')).map((t) => t.slice(6)),
+      );
       for (const target of input.targets) {
         if (target === 'manager') for (const m of managers) out.add(m);
         else if (target === 'manager+1') {
           for (const m of managerRows) if (m.managerId) out.add(m.managerId);
         } else if (target === 'AR' || target === 'SR' || target === 'FR') out.add(input.triangle[target]);
-        else {
-          const group = target.slice(6);
-          const rows = await db
-            .select({ id: users.id })
-            .from(users)
-            .where(sql`${group} = ANY(${users.groups})`);
-          for (const r of rows) out.add(r.id);
-        }
+        else for (const m of members) if (m.groups.includes(target.slice(6))) out.add(m.id);
       }
       return [...out].sort();
     },
