@@ -47,10 +47,10 @@ export async function reportingLine(db: Db, managerId: string): Promise<string[]
   return rows.map((r) => r.id);
 }
 
-/** The role holders whose deals the caller may see. */
-export async function dealScope(db: Db, p: Principal): Promise<DealScope> {
+/** The role holders whose deals the caller may see (`acting`: `actingFor`, when already known). */
+export async function dealScope(db: Db, p: Principal, acting?: string[]): Promise<DealScope> {
   if (isOps(p)) return { all: true };
-  const ids = new Set<string>(await actingFor(db, p));
+  const ids = new Set<string>(acting ?? (await actingFor(db, p)));
   if (isManager(p)) for (const id of await reportingLine(db, p.id)) ids.add(id);
   return { all: false, userIds: [...ids] };
 }

@@ -156,14 +156,10 @@ export function dealRoutes(
     },
     async (req, res) => {
       const p = principalOf(res);
-      const row = await service.visibleRow(res.locals.params.id, await dealScope(db, p));
+      const acting = await actingFor(db, p);
+      const row = await service.visibleRow(res.locals.params.id, await dealScope(db, p, acting));
       const body = res.locals.body;
-      const result = await service.signoff(
-        row,
-        body,
-        { id: p.id, actingFor: await actingFor(db, p) },
-        idempotencyKey(req),
-      );
+      const result = await service.signoff(row, body, { id: p.id, actingFor: acting }, idempotencyKey(req));
       deps.metrics?.signoffs.inc({ decision: result.decision });
       res.json(await service.toDto((await service.loadRow(row.id))!));
     },
