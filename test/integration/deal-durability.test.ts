@@ -7,27 +7,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createActivities } from '../../activities';
 import { deals } from '../../db/schema';
-import type { ProcessDefinition, StageDefinition } from '../../domain/process/types';
+import type { ProcessDefinition } from '../../domain/process/types';
 import type { DealWorkflowArgs } from '../../workflows/deal';
 import { dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
-import { applyDefinition, createOrg, eventually, startWorld, type World } from './support/world';
+import { soloStage } from './support/process';
+import { applyDefinition, createOrg, eventually, startWorld, triangleOf, type World } from './support/world';
 
 let world: World;
 let org: Awaited<ReturnType<typeof createOrg>>;
 let api: ReturnType<typeof dealApi>;
-
-function stage(key: string, over: Partial<StageDefinition> = {}): StageDefinition {
-  return {
-    key,
-    name: { en: key, zh: key },
-    approvers: ['AR'],
-    rule: 'all',
-    sla: { within: '1h' },
-    weights: { AR: 1 },
-    ...over,
-  };
-}
 
 beforeAll(async () => {
   world = await startWorld();
@@ -53,18 +42,15 @@ test('a worker killed mid-stage: a new one carries the deal on, with no duplicat
     key: 'kill',
     name: { en: 'Kill', zh: '宕机' },
     stages: [
-      stage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }),
-      stage('two'),
-      stage('three'),
+      soloStage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }),
+      soloStage('two'),
+      soloStage('three'),
     ],
   };
   const key = (await applyDefinition(world, def)).key;
-  const created = await api.create(org.manager, {
+  const created = await api.createOn(org.manager, key, triangleOf(org), {
     title: 'Kill test',
-    account: { name: 'Acme' },
     value: { amount: 10, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
   });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
@@ -119,15 +105,12 @@ test('a worker killed in the middle of a sign-off write: the write is retried an
   const def: ProcessDefinition = {
     key: 'midwrite',
     name: { en: 'Mid-write', zh: '写入中' },
-    stages: [stage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }), stage('two')],
+    stages: [soloStage('one', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }), soloStage('two')],
   };
   const key = (await applyDefinition(world, def)).key;
-  const created = await api.create(org.manager, {
+  const created = await api.createOn(org.manager, key, triangleOf(org), {
     title: 'Mid-write kill',
-    account: { name: 'Acme' },
     value: { amount: 10, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
   });
   const id = created.body.id as string;
   await world.stopWorker();
@@ -173,7 +156,7 @@ test('record activities are idempotent: running one twice writes nothing twice',
   const def = await applyDefinition(world, {
     key: 'idem-act',
     name: { en: 'Idem', zh: '幂等' },
-    stages: [stage('one')],
+    stages: [soloStage('one')],
   });
   const dealId = randomUUID();
   await world.db.insert(deals).values({
@@ -266,7 +249,7 @@ test('Continue-As-New at stage boundaries carries the deal state as plain JSON',
   const def: ProcessDefinition = {
     key: 'can',
     name: { en: 'CAN', zh: '续新' },
-    stages: [stage('a'), stage('b'), stage('c'), stage('d')],
+    stages: [soloStage('a'), soloStage('b'), soloStage('c'), soloStage('d')],
   };
   const version = await applyDefinition(world, def);
   const dealId = randomUUID();
@@ -324,15 +307,15 @@ test('search attributes follow stage, status and pending users', async () => {
     await applyDefinition(world, {
       key: 'sa',
       name: { en: 'SA', zh: '搜索' },
-      stages: [stage('first', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }), stage('second')],
+      stages: [
+        soloStage('first', { approvers: ['AR', 'SR'], weights: { AR: 0.5, SR: 0.5 } }),
+        soloStage('second'),
+      ],
     })
   ).key;
-  const created = await api.create(org.manager, {
+  const created = await api.createOn(org.manager, key, triangleOf(org), {
     title: 'Search attributes',
-    account: { name: 'Acme' },
     value: { amount: 42, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
   });
   const id = created.body.id as string;
   expect((await api.sign(org.ar, id, { stage: 'first' })).status).toBe(200);

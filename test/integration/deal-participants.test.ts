@@ -5,7 +5,7 @@
 import request from 'supertest';
 import type { ProcessDefinition } from '../../domain/process/types';
 import { dealApi } from './support/api';
-import { applyDefinition, createOrg, createUser, startWorld, type World } from './support/world';
+import { applyDefinition, createOrg, createUser, startWorld, triangleOf, type World } from './support/world';
 
 let world: World;
 let org: Awaited<ReturnType<typeof createOrg>>;
@@ -49,13 +49,7 @@ test('a member of an approver group sees the deal and signs for the group', asyn
     ],
   };
   const key = (await applyDefinition(world, def)).key;
-  const created = await api.create(org.manager, {
-    title: 'Board deal',
-    account: { name: 'Acme' },
-    value: { amount: 1, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
-  });
+  const created = await api.createOn(org.manager, key, triangleOf(org), { title: 'Board deal' });
   const id = created.body.id as string;
   expect(created.body.stage.required).toEqual([
     { role: 'AR', userIds: [org.ar.id] },
@@ -103,13 +97,12 @@ test('an approver nobody fills falls to ops, recorded on entry, instead of stall
     ],
   };
   const key = (await applyDefinition(world, def)).key;
-  const created = await api.create(org.ops, {
-    title: 'Orphan deal',
-    account: { name: 'Acme' },
-    value: { amount: 1, currency: 'USD' },
-    triangle: { AR: loneAr.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
-  });
+  const created = await api.createOn(
+    org.ops,
+    key,
+    { ...triangleOf(org), AR: loneAr.id },
+    { title: 'Orphan deal' },
+  );
   expect(created.status).toBe(201);
   const id = created.body.id as string;
   const manager = created.body.stage.required.find((r: { role: string }) => r.role === 'manager');
@@ -139,13 +132,7 @@ test('a manager who signed as a group member sees the deal but may not manage it
     ],
   };
   const key = (await applyDefinition(world, def)).key;
-  const created = await api.create(org.manager, {
-    title: 'SDT deal',
-    account: { name: 'Acme' },
-    value: { amount: 1, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
-  });
+  const created = await api.createOn(org.manager, key, triangleOf(org), { title: 'SDT deal' });
   const id = created.body.id as string;
   expect((await api.sign(org.sdt, id, { stage: 'gate' })).status).toBe(200);
   expect((await api.get(org.sdt, id)).status).toBe(200);
@@ -179,13 +166,7 @@ test('an Idempotency-Key is scoped to its caller and command', async () => {
     ],
   };
   const key = (await applyDefinition(world, def)).key;
-  const created = await api.create(org.manager, {
-    title: 'Shared key',
-    account: { name: 'Acme' },
-    value: { amount: 1, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
-  });
+  const created = await api.createOn(org.manager, key, triangleOf(org), { title: 'Shared key' });
   const id = created.body.id as string;
   const shared = { 'Idempotency-Key': `same-${world.ns}` };
   expect((await api.sign(org.ar, id, { stage: 'gate' }, shared)).status).toBe(200);

@@ -4,9 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProcessDefinition, StageDefinition } from '../../domain/process/types';
+import type { ProcessDefinition } from '../../domain/process/types';
 import { workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
+import { stage } from './support/process';
 import {
   applyDefinition,
   createOrg,
@@ -14,6 +15,7 @@ import {
   loadDefaultDefinition,
   startWorld,
   type TestUser,
+  triangleOf,
   type World,
 } from './support/world';
 
@@ -34,28 +36,12 @@ async function maybeRecord(name: string, dealId: string) {
   fs.writeFileSync(path.join(FIXTURES, `${name}.json`), JSON.stringify(history, null, 1));
 }
 
-function stage(key: string, over: Partial<StageDefinition> = {}): StageDefinition {
-  return {
-    key,
-    name: { en: key, zh: key },
-    approvers: ['AR', 'SR', 'FR'],
-    rule: 'all',
-    sla: { within: '1h' },
-    weights: { AR: 0.4, SR: 0.3, FR: 0.3 },
-    ...over,
-  };
-}
-
-function triangle() {
-  return { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id };
-}
-
 async function newDeal(processKey: string, amount = 1_000_000) {
   const res = await api.create(org.manager, {
     title: `Deal ${Math.random().toString(36).slice(2, 8)}`,
     account: { name: 'China Mobile Guangdong' },
     value: { amount, currency: 'CNY' },
-    triangle: triangle(),
+    triangle: triangleOf(org),
     process: { key: processKey },
   });
   expect(res.status).toBe(201);

@@ -10,7 +10,7 @@ import { createApp } from '../../api/app';
 import { createDb } from '../../db/client';
 import type { ProcessDefinition } from '../../domain/process/types';
 import { dealApi } from './support/api';
-import { applyDefinition, createOrg, eventually, startWorld, type World } from './support/world';
+import { applyDefinition, createOrg, eventually, startWorld, triangleOf, type World } from './support/world';
 
 let world: World;
 let org: Awaited<ReturnType<typeof createOrg>>;
@@ -156,13 +156,7 @@ test('metrics count HTTP latency, sign-offs and escalations', async () => {
   };
   const key = (await applyDefinition(world, def)).key;
   const api = dealApi(world);
-  const created = await api.create(org.manager, {
-    title: 'Metrics deal',
-    account: { name: 'Acme' },
-    value: { amount: 1, currency: 'USD' },
-    triangle: { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id },
-    process: { key },
-  });
+  const created = await api.createOn(org.manager, key, triangleOf(org), { title: 'Metrics deal' });
   expect((await api.sign(org.ar, created.body.id, { stage: 'only' })).status).toBe(200);
   await eventually(async () =>
     (await api.timeline(org.manager, created.body.id)).some((e) => e.type === 'stage.escalated'),

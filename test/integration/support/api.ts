@@ -9,6 +9,22 @@ export function dealApi(world: World) {
     async create(as: TestUser, body: Record<string, unknown>, headers: Record<string, string> = {}) {
       return request(app).post('/deals').set(as.auth).set(headers).send(body);
     },
+    /** A deal on `processKey` with this triangle; `over` replaces any other field of the body. */
+    async createOn(
+      as: TestUser,
+      processKey: string,
+      triangle: { AR: string; SR: string; FR: string },
+      over: Record<string, unknown> = {},
+    ) {
+      return this.create(as, {
+        title: 'Test deal',
+        account: { name: 'Acme' },
+        value: { amount: 1, currency: 'USD' },
+        triangle,
+        process: { key: processKey },
+        ...over,
+      });
+    },
     async get(as: TestUser, id: string) {
       return request(app).get(`/deals/${id}`).set(as.auth);
     },

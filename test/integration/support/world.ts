@@ -170,6 +170,11 @@ export async function createOrg(world: World) {
   return { director, manager, ar, sr, fr, ops, sdt };
 }
 
+/** The org's triangle as a deal's `triangle`. */
+export function triangleOf(org: { ar: TestUser; sr: TestUser; fr: TestUser }) {
+  return { AR: org.ar.id, SR: org.sr.id, FR: org.fr.id };
+}
+
 export function loadDefaultDefinition(): ProcessDefinition {
   const text = fs.readFileSync(path.join(__dirname, '../../../processes/ltc-standard.yaml'), 'utf8');
   const result = validateProcessDefinition(parseYaml(text));
