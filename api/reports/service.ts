@@ -8,7 +8,7 @@ import type { Db } from '../../db/client';
 import { dealEvents, deals, stageVisits, users } from '../../db/schema';
 import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
 import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
-import type { DealScope } from '../auth/access';
+import { type DealScope, visibleDealsWhere } from '../auth/access';
 import { decodeCursor, page } from '../http/pagination';
 import { getProcessVersion } from '../process-definitions/repo';
 import type { CreditReport, PipelineReport, SlaReport } from './schemas';
@@ -19,17 +19,6 @@ export const OVERDUE_LIMIT = 500;
 export interface Period {
   from: Date;
   to: Date;
-}
-
-/** Deals where anyone in scope holds a role now (the same rule as the deal list). */
-function dealInScope(scope: DealScope): SQL | undefined {
-  if (scope.all) return undefined;
-  if (scope.userIds.length === 0) return sql`false`;
-  return or(
-    inArray(deals.arId, scope.userIds),
-    inArray(deals.srId, scope.userIds),
-    inArray(deals.frId, scope.userIds),
-  );
 }
 
 /** Money as integer cents, so sums across groups do not drift. */
@@ -106,7 +95,7 @@ export function createReportService(db: Db) {
           eq(deals.status, 'active'),
           isNotNull(deals.stageKey),
           q.processKey ? eq(deals.processKey, q.processKey) : undefined,
-          dealInScope(scope),
+          visibleDealsWhere(scope),
         ),
       )
       .groupBy(deals.processKey, deals.processVersion, deals.stageKey, deals.stageIndex, deals.currency);
@@ -201,7 +190,7 @@ export function createReportService(db: Db) {
           gte(stageVisits.exitedAt, period.from),
           lt(stageVisits.exitedAt, period.to),
           byKey,
-          dealInScope(scope),
+          visibleDealsWhere(scope),
         ),
       )
       .groupBy(deals.processKey, stageVisits.stageKey);
@@ -222,7 +211,7 @@ export function createReportService(db: Db) {
           gte(dealEvents.at, period.from),
           lt(dealEvents.at, period.to),
           byKey,
-          dealInScope(scope),
+          visibleDealsWhere(scope),
         ),
       )
       .groupBy(deals.processKey, dealEvents.stage);
@@ -288,7 +277,12 @@ export function createReportService(db: Db) {
     }
     stages.sort(byStage);
 
-    const overdueWhere = and(eq(deals.status, 'active'), lt(deals.dueAt, now), byKey, dealInScope(scope));
+    const overdueWhere = and(
+      eq(deals.status, 'active'),
+      lt(deals.dueAt, now),
+      byKey,
+      visibleDealsWhere(scope),
+    );
     const [{ total }] = await db
       .select({ total: sql<number>`count(*)::int` })
       .from(deals)
