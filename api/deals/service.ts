@@ -22,6 +22,7 @@ import type { DealWorkflowArgs } from '../../workflows/deal';
 import {
   amendUpdate,
   cancelUpdate,
+  DEAL_WORKFLOW_TYPE,
   holdUpdate,
   REFUSAL_FAILURE_TYPE,
   readyUpdate,
@@ -367,7 +368,7 @@ export function createDealService(deps: DealServiceDeps) {
   /** Start the deal's workflow (or join it) and wait until it has entered its first stage. */
   async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<void> {
     const args: DealWorkflowArgs = { start: dealInputOf(row, proc) };
-    const startWorkflowOperation = new WithStartWorkflowOperation('dealWorkflow', {
+    const startWorkflowOperation = new WithStartWorkflowOperation(DEAL_WORKFLOW_TYPE, {
       workflowId: row.workflowId,
       taskQueue: deps.taskQueue,
       args: [args],

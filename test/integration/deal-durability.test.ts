@@ -9,7 +9,7 @@ import { createActivities } from '../../activities';
 import { deals } from '../../db/schema';
 import type { ProcessDefinition } from '../../domain/process/types';
 import type { DealWorkflowArgs } from '../../workflows/deal';
-import { dealQuery, workflowIdForDeal } from '../../workflows/messages';
+import { DEAL_WORKFLOW_TYPE, dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { soloStage } from './support/process';
 import { applyDefinition, createOrg, eventually, startWorld, triangleOf, type World } from './support/world';
@@ -283,7 +283,7 @@ test('Continue-As-New at stage boundaries carries the deal state as plain JSON',
     },
     options: { maxTransitionsPerRun: 2 },
   };
-  const handle = await world.client.workflow.start('dealWorkflow', {
+  const handle = await world.client.workflow.start(DEAL_WORKFLOW_TYPE, {
     workflowId: workflowIdForDeal(dealId),
     taskQueue: world.taskQueue,
     args: [args],
