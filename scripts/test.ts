@@ -11,6 +11,15 @@ import { devEnv } from '../config/env';
 import { startThrowawayStack } from './stack/throwaway';
 
 const root = path.resolve(__dirname, '..');
+
+/**
+ * The test server suggests Continue-As-New once a run's history reaches this many events (Temporal's
+ * default is 4096), so long deals in tests really continue as new when Temporal says so: the full
+ * default LTC (about 430 events) continues once, while the other test deals (at most about 160
+ * events) never do.
+ */
+const TEST_SUGGEST_CONTINUE_AS_NEW_AT = 200;
+
 const log = (msg: string) => console.log(`[test-stack] ${msg}`);
 
 async function main(): Promise<number> {
@@ -24,6 +33,7 @@ async function main(): Promise<number> {
     databaseUrl: config.DATABASE_URL,
     temporalCliPath: config.TEMPORAL_CLI_PATH,
     keepDatabase: Boolean(process.env.KEEP_TEST_DB),
+    temporalDynamicConfig: { 'limit.historyCount.suggestContinueAsNew': TEST_SUGGEST_CONTINUE_AS_NEW_AT },
     log,
   });
   try {
@@ -40,6 +50,10 @@ async function main(): Promise<number> {
           DATABASE_URL: stack.databaseUrl,
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
           LTC_TEST: '1',
+          // Only when the server is ours: a server at TEMPORAL_ADDRESS keeps its own limits.
+          ...(stack.startedTemporal
+            ? { LTC_TEST_SUGGEST_CAN_AT: String(TEST_SUGGEST_CONTINUE_AS_NEW_AT) }
+            : {}),
         },
       });
       child.on('exit', (c) => resolve(c ?? 1));

@@ -88,6 +88,8 @@ export interface DevServerOptions {
   namespace?: string;
   logFile?: string;
   log: Log;
+  /** Dynamic config values (`--dynamic-config-value KEY=JSON`), e.g. a low Continue-As-New suggestion for tests. */
+  dynamicConfig?: Record<string, unknown>;
   /**
    * Run it in its own process group, so a terminal's Ctrl-C does not reach it and the caller stops
    * it in its own order (the dev stack). Without it, it dies with the caller's process group.
@@ -126,6 +128,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
     args.push('--search-attribute', `${name}=${type}`);
+  }
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');

@@ -20,6 +20,8 @@ export interface ThrowawayStackOptions {
   temporalCliPath?: string;
   /** Persist the dev server on a WAL file (as `npm start` does) instead of in memory. */
   temporalOnFile?: boolean;
+  /** Dynamic config of the dev server this stack starts (ignored with `temporalAddress`). */
+  temporalDynamicConfig?: Record<string, unknown>;
   /** Leave the database on `databaseUrl`'s server in place afterwards (debugging). */
   keepDatabase?: boolean;
   log: (msg: string) => void;
@@ -27,6 +29,8 @@ export interface ThrowawayStackOptions {
 
 export interface ThrowawayStack {
   temporalAddress: string;
+  /** Whether this stack started the dev server (so its dynamic config applies). */
+  startedTemporal: boolean;
   databaseUrl: string;
   stop(): Promise<void>;
 }
@@ -48,6 +52,7 @@ export async function startThrowawayStack(opts: ThrowawayStackOptions): Promise<
         port: await freePort(),
         dbFile,
         logFile: path.join(opts.dataDir, `temporal-${opts.name}.log`),
+        dynamicConfig: opts.temporalDynamicConfig,
         log,
       });
       cleanups.push(async () => {
@@ -79,7 +84,7 @@ export async function startThrowawayStack(opts: ThrowawayStackOptions): Promise<
     await recreateDatabase(databaseUrl);
     await runMigrations(databaseUrl);
     log(`fresh database ${dbName}, migrations applied`);
-    return { temporalAddress, databaseUrl, stop };
+    return { temporalAddress, startedTemporal: !opts.temporalAddress, databaseUrl, stop };
   } catch (err) {
     await stop();
     throw err;
