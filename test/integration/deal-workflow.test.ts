@@ -2,8 +2,6 @@
  * The deal workflow on the real Temporal dev server and real Postgres, driven through the API.
  * SLAs in the test definitions are second-scale; the default LTC runs with its real (long) ones.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ProcessDefinition } from '../../domain/process/types';
 import { workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
@@ -24,17 +22,6 @@ let org: Awaited<ReturnType<typeof createOrg>>;
 let api: ReturnType<typeof dealApi>;
 let byId: Map<string, TestUser>;
 let ltcKey: string;
-
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
-
-/** With RECORD_HISTORIES=1, save the deal's real history as a replay fixture. */
-async function maybeRecord(name: string, dealId: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  const history = await world.client.workflow.getHandle(workflowIdForDeal(dealId)).fetchHistory();
-  fs.mkdirSync(FIXTURES, { recursive: true });
-  // protobufjs' toJSON: enums and 64-bit integers as strings (the proto3 JSON form).
-  fs.writeFileSync(path.join(FIXTURES, `${name}.json`), JSON.stringify(history, null, 1));
-}
 
 async function newDeal(processKey: string, amount = 1_000_000) {
   const res = await api.create(org.manager, {
@@ -109,7 +96,6 @@ test('the full default LTC runs from lead to completed', async () => {
   expect(managerSignoffs.map((e) => e.stage)).toEqual(['ati', 'atb', 'atc']);
   const visits = await world.sql`select count(*)::int as n from stage_visits where deal_id = ${deal.id}`;
   expect(visits[0].n).toBe(12);
-  await maybeRecord('happy-path', deal.id);
 });
 
 test('a rejection at ATB returns to solution with sign-offs reset', async () => {
@@ -155,7 +141,6 @@ test('a rejection at ATB returns to solution with sign-offs reset', async () => 
     ['atb', 'rejected'],
     ['solution', 'approved'],
   ]);
-  await maybeRecord('rejection-rework', deal.id);
 });
 
 test('refusals: wrong signer, stale stage, double decision; a refused update leaves no history', async () => {
@@ -296,7 +281,6 @@ test('reminders, then escalation to the manager, to the manager’s manager, the
       ...[org.fr.id, org.sr.id].sort().map((u) => `reminder:${u}`),
     ].sort(),
   );
-  await maybeRecord('escalation-auto-decision', deal.id);
 });
 
 test('hold pauses the clock (no escalation while held), resume re-arms it; reassignment moves the role', async () => {
@@ -364,7 +348,6 @@ test('hold pauses the clock (no escalation while held), resume re-arms it; reass
   const visit =
     await world.sql`select holders from stage_visits where deal_id = ${deal.id} and stage_key = 'review'`;
   expect(visit[0].holders).toEqual({ AR: org.ar.id, SR: newSr.id, FR: org.fr.id });
-  await maybeRecord('hold-resume-reassign', deal.id);
 });
 
 test('amend re-evaluates conditional approvers; cancel ends the deal', async () => {
