@@ -16,7 +16,6 @@ import { healthRoutes } from './health/routes';
 import { createHttpApp } from './http/app';
 import { createMetrics, type Metrics } from './http/metrics';
 import { forbidden } from './http/problem';
-import { rateLimit } from './http/rate-limit';
 import { createRouteRegistry, type RouteRegistry } from './http/route';
 import { meRoutes } from './me/routes';
 import { notificationRoutes } from './notifications/routes';
@@ -32,8 +31,14 @@ export interface AppDeps {
   namespace: string;
   temporalUiUrl?: string;
   publicUrl: string;
-  /** Write requests per minute per token. */
+  /** Write requests per user per minute (default 600). */
   rateLimitPerMinute?: number;
+  /** Read requests per user per minute (default 3000). */
+  rateLimitReadsPerMinute?: number;
+  /** Failed authentications per client address per minute (default 30). */
+  rateLimitFailedAuthPerMinute?: number;
+  /** Express `trust proxy`: which proxies' X-Forwarded-For names the client address. Default: none. */
+  trustProxy?: boolean | number | string;
   metrics?: Metrics;
 }
 
@@ -61,12 +66,15 @@ export function createApp(deps: AppDeps): App {
         return Object.fromEntries(rows.map((r) => [r.level, r.n]));
       },
     });
-  const perMinute = deps.rateLimitPerMinute ?? 600;
-  const auth = authenticate(deps.db);
-  const registry = createRouteRegistry({
-    authenticate: auth,
-    writeLimiter: rateLimit({ capacity: perMinute, refillPerSec: perMinute / 60 }),
+  const auth = authenticate(deps.db, {
+    limits: {
+      writesPerMinute: deps.rateLimitPerMinute,
+      readsPerMinute: deps.rateLimitReadsPerMinute,
+      failedAuthPerMinute: deps.rateLimitFailedAuthPerMinute,
+    },
+    onSweepError: (err) => deps.logger.warn({ err }, 'sweeping idle rate-limit buckets failed'),
   });
+  const registry = createRouteRegistry({ authenticate: auth.read, authenticateWrite: auth.write });
   const deals = createDealService({
     db: deps.db,
     temporal: deps.temporal,
@@ -89,7 +97,8 @@ export function createApp(deps: AppDeps): App {
     registry,
     metrics,
     // Not public: the spec makes only /healthz, /readyz, /openapi.json and /docs public.
-    metricsGuard: [auth, opsOnly],
+    metricsGuard: [auth.read, opsOnly],
+    trustProxy: deps.trustProxy,
     openapi: {
       title: 'Iron Triangle LTC API',
       version: '1.0.0',

@@ -30,6 +30,9 @@ async function main(): Promise<void> {
     temporalUiUrl: config.TEMPORAL_UI_URL,
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    rateLimitReadsPerMinute: config.RATE_LIMIT_READS_PER_MINUTE,
+    rateLimitFailedAuthPerMinute: config.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
   });
   const server = app.listen(config.PORT, () => {
     logger.info({ port: config.PORT }, 'api ready');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -11,6 +12,15 @@ const optionalString = z
   .trim()
   .transform((s) => (s === '' ? undefined : s))
   .optional();
+
+/** An entry of express's `trust proxy` list: an address, a subnet (`10.0.0.0/8`), or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -39,6 +49,22 @@ export const envSchema = z.object({
   NOTIFY_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
   NOTIFY_RETRY_BUDGET_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().positive().default(3000),
+  RATE_LIMIT_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Express `trust proxy`: `true`, a hop count, or proxy addresses / subnets / `loopback` etc., comma-separated. */
+  TRUST_PROXY: optionalString.pipe(
+    z
+      .string()
+      .max(2000)
+      .refine(
+        (v) => /^(true|false|\d+)$/.test(v) || v.split(',').every((part) => isProxyAddress(part.trim())),
+        'true, false, a hop count, or comma-separated proxy addresses, subnets, loopback, linklocal, uniquelocal',
+      )
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      )
+      .optional(),
+  ),
 });
 
 /**

@@ -40,6 +40,8 @@ export const users = pgTable(
     groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
     locale: text('locale').notNull().default('en'),
     createdAt: tz('created_at').notNull().defaultNow(),
+    /** Set by an admin (`active: false`): every token of the user answers 401 until it is cleared. */
+    deactivatedAt: tz('deactivated_at'),
   },
   (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_manager_idx').on(t.managerId)],
 );
@@ -56,9 +58,27 @@ export const apiTokens = pgTable(
     label: text('label'),
     createdAt: tz('created_at').notNull().defaultNow(),
     revokedAt: tz('revoked_at'),
+    /** Optional: from then on the token answers 401. */
+    expiresAt: tz('expires_at'),
   },
   (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
 );
+
+/**
+ * Rate-limit buckets shared by every API replica (api/http/rate-limit.ts): one row per bucket
+ * (`w:<user>`, `r:<user>`, `auth:<client address>`), a GCRA "theoretical arrival time". The
+ * migration creates it UNLOGGED (drizzle-kit cannot say so): no WAL, no fsync; after a crash
+ * Postgres empties it, which only resets the limits. Idle rows (`tat` in the past) are swept.
+ */
+export const rateLimitBuckets = pgTable('rate_limit_buckets', {
+  key: text('key').primaryKey(),
+  /** When the bucket is full again; each allowed request moves it one emission interval later. */
+  tat: tz('tat').notNull(),
+  /** Whether the last request on this bucket was allowed (read back in the same statement). */
+  allowed: boolean('allowed').notNull(),
+  /** Time of the last request on this bucket (the statement's clock). */
+  seenAt: tz('seen_at').notNull(),
+});
 
 /** Out-of-office delegation: the delegate may sign the user's roles between validFrom and validUntil. */
 export const delegations = pgTable('delegations', {

@@ -151,6 +151,7 @@ async function main(): Promise<void> {
       namespace: 'default',
       publicUrl: 'http://localhost',
       rateLimitPerMinute: 10_000_000,
+      rateLimitReadsPerMinute: 10_000_000,
     });
     const server = app.listen(0);
     cleanups.push(() => new Promise((r) => server.close(() => r())));

@@ -332,9 +332,13 @@ function buildResponses(route: RegisteredRoute, store: SchemaStore): Record<stri
   if (spec.params || spec.query || spec.body) add(400, () => problemResponse(400, store, 'Invalid request'));
   if (spec.auth) add(401, () => problemResponse(401, store, 'Missing or invalid bearer token'));
   if (spec.body && !spec.bodyContentTypes) add(415, () => problemResponse(415, store));
-  if (spec.write) {
+  if (spec.auth || spec.write) {
     add(429, () => ({
-      ...problemResponse(429, store, 'Rate limit exceeded for this token'),
+      ...problemResponse(
+        429,
+        store,
+        'Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications',
+      ),
       headers: {
         'Retry-After': {
           description: 'Seconds to wait before retrying',

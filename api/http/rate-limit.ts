@@ -1,99 +1,108 @@
 /**
- * In-memory token-bucket rate limiting, one bucket per key (by default the caller's bearer token,
- * hashed, falling back to the client IP). Per process: with several API replicas, each enforces
- * its own budget.
+ * Rate limits shared by every API replica: the buckets live in Postgres (`rate_limit_buckets`, an
+ * UNLOGGED table), so N replicas allow the limit once, not N times.
+ *
+ * Each bucket is a GCRA ("generic cell rate algorithm"), which behaves exactly like a token bucket
+ * that holds one minute's budget and refills it evenly over the minute, but needs a single
+ * timestamp per bucket: the "theoretical arrival time" `tat`, the moment the bucket is full again.
+ * A request is allowed when `max(tat, now) + interval ≤ now + 1 minute` (interval = 1 min / limit),
+ * and then moves `tat` to that sum; a refused request leaves it alone. The check and the update are
+ * one `INSERT … ON CONFLICT DO UPDATE`, atomic under the row lock, which `authenticate` runs in the
+ * same statement as the token lookup (one round trip per request).
+ *
+ * A bucket whose `tat` has passed is full, exactly as if it had no row: `sweepIdleBuckets` deletes
+ * those, so the table holds only the buckets used within the last minute.
  */
-import { createHash } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
-import { tooManyRequests } from './problem';
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
 
-export interface RateLimitOptions {
-  /** Burst size: tokens a fresh bucket holds. ≥ 1. */
-  capacity: number;
-  /** Tokens added per second. > 0. */
-  refillPerSec: number;
-  /** Bucket key; `undefined` exempts the request. Defaults to `bearerTokenKey`. */
-  key?: (req: Request, res: Response) => string | undefined;
-  /** `false` makes the middleware a pass-through. Default true. */
-  enabled?: boolean;
-  /** Tokens a request costs. Default 1. */
-  cost?: number;
-  /** Above this many buckets, full (idle) ones are dropped. Default 10 000. */
-  maxKeys?: number;
-  /** Clock in milliseconds, for tests. Default `Date.now`. */
-  now?: () => number;
+/** Every budget is per minute; a bucket holds one window's worth (the burst). */
+export const RATE_WINDOW_SECONDS = 60;
+
+export interface RateLimits {
+  /** Write requests per user per minute (`write: true` routes). */
+  writesPerMinute: number;
+  /** Read requests per user per minute (every other authenticated route). */
+  readsPerMinute: number;
+  /** Failed authentications (unknown, revoked or expired token, deactivated user) per client address per minute. */
+  failedAuthPerMinute: number;
 }
 
-export interface RateLimiter extends RequestHandler {
-  /** Forgets every bucket (e.g. between tests). */
-  reset(): void;
-  /** Number of buckets currently tracked. */
-  size(): number;
-}
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  writesPerMinute: 600,
+  readsPerMinute: 3000,
+  failedAuthPerMinute: 30,
+};
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
-}
-
-/** `token:<sha256 prefix>` for `Authorization: Bearer …`, else `ip:<req.ip>`. The raw token is never stored. */
-export function bearerTokenKey(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (match) return 'token:' + createHash('sha256').update(match[1]).digest('base64url').slice(0, 32);
-  return req.ip ? 'ip:' + req.ip : undefined;
-}
-
-export function rateLimit(options: RateLimitOptions): RateLimiter {
-  const { capacity, refillPerSec } = options;
-  if (!(Number.isFinite(capacity) && capacity >= 1)) throw new RangeError('rateLimit: capacity must be ≥ 1');
-  if (!(Number.isFinite(refillPerSec) && refillPerSec > 0)) {
-    throw new RangeError('rateLimit: refillPerSec must be > 0');
+/** The defaults overridden by `given`; throws RangeError for a limit that is not a positive integer. */
+export function resolveRateLimits(given: Partial<RateLimits> = {}): RateLimits {
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  for (const [name, value] of Object.entries(given) as [keyof RateLimits, number | undefined][]) {
+    if (value === undefined) continue;
+    if (!(Number.isSafeInteger(value) && value > 0)) {
+      throw new RangeError(`rate limit ${name} must be a positive integer (got ${value})`);
+    }
+    limits[name] = value;
   }
-  const cost = options.cost ?? 1;
-  if (!(cost > 0 && cost <= capacity)) throw new RangeError('rateLimit: cost must be in (0, capacity]');
-  const keyOf = options.key ?? bearerTokenKey;
-  const enabled = options.enabled ?? true;
-  const maxKeys = options.maxKeys ?? 10_000;
-  const now = options.now ?? Date.now;
-  const buckets = new Map<string, Bucket>();
+  return limits;
+}
 
-  const refill = (bucket: Bucket, t: number): void => {
-    const elapsed = Math.max(0, t - bucket.updatedAt) / 1000;
-    bucket.tokens = Math.min(capacity, bucket.tokens + elapsed * refillPerSec);
-    bucket.updatedAt = t;
+/**
+ * `Retry-After` for a refused request: seconds until the bucket holds one request again. `ahead`
+ * is how far the bucket's `tat` lies beyond the request's time, in seconds.
+ */
+export function retryAfterSeconds(aheadSec: number, perMinute: number): number {
+  const wait = aheadSec + RATE_WINDOW_SECONDS / perMinute - RATE_WINDOW_SECONDS;
+  return Math.max(1, Math.ceil(wait - 1e-6));
+}
+
+/**
+ * The client address a failed authentication is counted against: `req.ip` (which honours the
+ * app's `trust proxy` setting), IPv4-mapped IPv6 written as IPv4.
+ */
+export function clientAddress(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/**
+ * The SQL of one bucket hit, for a CTE. `source` is a query yielding one row with `key` (text),
+ * `interval_sec` (seconds per request: 60 / limit) and `at` (timestamptz, the request's time). The
+ * CTE returns `allowed` and `ahead` (seconds from `at` to the bucket's `tat` after the hit).
+ */
+export function bucketHit(source: SQL): SQL {
+  return sql`
+    INSERT INTO rate_limit_buckets AS r (key, tat, allowed, seen_at)
+    SELECT s.key, s.at + make_interval(secs => s.interval_sec), true, s.at FROM (${source}) s
+    ON CONFLICT (key) DO UPDATE SET (tat, allowed, seen_at) = (
+      SELECT CASE WHEN n.ok THEN n.tat ELSE r.tat END, n.ok, excluded.seen_at
+      FROM (
+        SELECT nt.tat, nt.tat <= excluded.seen_at + make_interval(secs => ${RATE_WINDOW_SECONDS}) AS ok
+        FROM (SELECT greatest(r.tat, excluded.seen_at) + (excluded.tat - excluded.seen_at) AS tat) nt
+      ) n
+    )
+    RETURNING allowed, extract(epoch FROM tat - seen_at)::float8 AS ahead`;
+}
+
+/** Deletes the buckets that are full again (idle for their whole window). */
+export async function sweepIdleBuckets(db: Db): Promise<void> {
+  await db.execute(sql`DELETE FROM rate_limit_buckets WHERE tat < now()`);
+}
+
+/**
+ * Calls `sweepIdleBuckets` at most once per `everyMs` (from the request path, without waiting for
+ * it), so every replica that serves traffic keeps the table bounded without a timer of its own.
+ */
+export function idleBucketSweeper(
+  db: Db,
+  opts: { everyMs?: number; onError?: (err: unknown) => void } = {},
+): () => void {
+  const everyMs = opts.everyMs ?? 60_000;
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    sweepIdleBuckets(db).catch((err) => opts.onError?.(err));
   };
-
-  const sweep = (t: number): void => {
-    for (const [k, bucket] of buckets) {
-      refill(bucket, t);
-      if (bucket.tokens >= capacity) buckets.delete(k);
-    }
-  };
-
-  const middleware: RequestHandler = (req, res, next) => {
-    if (!enabled) return next();
-    const key = keyOf(req, res);
-    if (key === undefined) return next();
-    const t = now();
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      if (buckets.size >= maxKeys) sweep(t);
-      bucket = { tokens: capacity, updatedAt: t };
-      buckets.set(key, bucket);
-    } else {
-      refill(bucket, t);
-    }
-    if (bucket.tokens >= cost) {
-      bucket.tokens -= cost;
-      return next();
-    }
-    const retryAfter = Math.max(1, Math.ceil((cost - bucket.tokens) / refillPerSec));
-    next(tooManyRequests(retryAfter));
-  };
-
-  return Object.assign(middleware, {
-    reset: () => buckets.clear(),
-    size: () => buckets.size,
-  });
 }

@@ -2,7 +2,7 @@
  * Route registry: one declaration per endpoint registers validation + handlers on an express router
  * AND records the zod schemas from which `buildOpenApiDocument` (openapi.ts) generates the spec.
  *
- *   const registry = createRouteRegistry({ authenticate, writeLimiter });
+ *   const registry = createRouteRegistry({ authenticate: auth.read, authenticateWrite: auth.write });
  *   const deals = registry.withPrefix('/deals');          // documented mount path
  *   const router = express.Router();
  *   deals.route(router, {
@@ -57,9 +57,9 @@ export interface RouteSpec<
   operationId?: string;
   tags?: string[];
   deprecated?: boolean;
-  /** Requires a bearer token: runs the registry's `authenticate` middleware and documents `bearerAuth`. */
+  /** Requires a bearer token: runs the registry's `authenticate` middleware and documents `bearerAuth` and 429. */
   auth?: boolean;
-  /** A write endpoint: runs the registry's `writeLimiter` (per-token rate limit) and documents 429. */
+  /** A write endpoint: authenticated by `authenticateWrite` instead (the write rate limit) and documents 429. */
   write?: boolean;
   params?: P;
   query?: Q;
@@ -93,8 +93,11 @@ export interface RegisteredRoute {
 export interface RouteRegistryOptions {
   /** Runs first on `auth: true` routes; should answer 401 (throw `unauthorized()`) when needed. */
   authenticate?: RequestHandler;
-  /** Runs on `write: true` routes after `authenticate`, e.g. `rateLimit({...})`. */
-  writeLimiter?: RequestHandler;
+  /**
+   * Runs instead of `authenticate` on `auth: true, write: true` routes (e.g. to draw on the write
+   * rate limit rather than the read one). Default: `authenticate`.
+   */
+  authenticateWrite?: RequestHandler;
 }
 
 export interface RouteRegistry {
@@ -108,7 +111,7 @@ export interface RouteRegistry {
   >(router: IRouter, spec: RouteSpec<P, Q, B>, ...handlers: RouteHandler<P, Q, B>[]): void;
   /** A view that documents routes under `prefix` (mount its routers at the same path). Shares records. */
   withPrefix(prefix: string): RouteRegistry;
-  /** Sets/replaces auth and write-limit middleware; takes effect for already-registered routes too. */
+  /** Sets/replaces the auth middleware; takes effect for already-registered routes too. */
   configure(options: RouteRegistryOptions): void;
   /** Every route registered through this registry or any of its views, in registration order. */
   routes(): readonly RegisteredRoute[];
@@ -212,9 +215,9 @@ function makeRegistry(shared: SharedState, prefix: string): RouteRegistry {
     const authenticate = shared.options.authenticate;
     return authenticate ? authenticate(req, res, next) : next();
   };
-  const writeStep: RequestHandler = (req, res, next) => {
-    const limiter = shared.options.writeLimiter;
-    return limiter ? limiter(req, res, next) : next();
+  const writeAuthStep: RequestHandler = (req, res, next) => {
+    const authenticate = shared.options.authenticateWrite ?? shared.options.authenticate;
+    return authenticate ? authenticate(req, res, next) : next();
   };
 
   return {
@@ -232,8 +235,7 @@ function makeRegistry(shared: SharedState, prefix: string): RouteRegistry {
       if (handlers.length === 0) throw new Error(`${spec.method.toUpperCase()} ${fullPath} has no handler`);
 
       const chain: RequestHandler[] = [];
-      if (spec.auth) chain.push(authStep);
-      if (spec.write) chain.push(writeStep);
+      if (spec.auth) chain.push(spec.write ? writeAuthStep : authStep);
       if (spec.body && !spec.bodyContentTypes) chain.push(requireJsonBody);
       if (spec.params || spec.query || spec.body) {
         chain.push(validate({ params: spec.params, query: spec.query, body: spec.body }));

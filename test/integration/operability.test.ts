@@ -32,6 +32,8 @@ function appWith(overrides: Partial<Parameters<typeof createApp>[0]>) {
     taskQueue: world.taskQueue,
     namespace: 'default',
     publicUrl: 'http://localhost',
+    rateLimitReadsPerMinute: 1_000_000,
+    rateLimitFailedAuthPerMinute: 1_000_000,
     ...overrides,
   });
 }

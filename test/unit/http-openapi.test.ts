@@ -305,6 +305,8 @@ describe('OpenAPI document', () => {
   test('parameters, request bodies, security and rate-limit responses', () => {
     const list = doc.paths['/deals']?.get;
     expect(list?.security).toEqual([{ bearerAuth: [] }]);
+    // Reads are rate limited too.
+    expect(list?.responses['429'].headers?.['Retry-After']).toBeDefined();
     const limit = list?.parameters?.find((p) => p.name === 'limit');
     expect(limit).toMatchObject({
       in: 'query',

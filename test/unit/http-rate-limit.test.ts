@@ -1,126 +1,103 @@
-import express, { type Express } from 'express';
+/**
+ * The pure parts of the rate limits. The buckets themselves live in Postgres and are tested on it:
+ * test/integration/rate-limit.test.ts.
+ */
+import express, { type Express, type RequestHandler } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import {
+  clientAddress,
   createHttpApp,
   createLogger,
   createRouteRegistry,
-  PROBLEM_TYPE_BASE,
-  type RateLimitOptions,
-  rateLimit,
+  DEFAULT_RATE_LIMITS,
+  resolveRateLimits,
+  retryAfterSeconds,
 } from '../../api/http';
 
-function buildApp(limit: Partial<RateLimitOptions> = {}, clock?: { t: number }): Express {
-  const limiter = rateLimit({
-    capacity: 2,
-    refillPerSec: 0.5,
-    now: clock ? () => clock.t : undefined,
-    ...limit,
-  });
-  const registry = createRouteRegistry({ writeLimiter: limiter });
-  return createHttpApp({
-    logger: createLogger('silent'),
-    registry,
-    openapi: { title: 't', version: '1' },
-    docs: false,
-    routes: (app) => {
-      const router = express.Router();
-      registry.route(
-        router,
-        {
-          method: 'post',
-          path: '/things',
-          write: true,
-          body: z.object({ n: z.number() }),
-          responses: { 201: null },
-        },
-        (_req, res) => {
-          res.status(201).end();
-        },
-      );
-      registry.route(
-        router,
-        { method: 'get', path: '/things', responses: { 200: z.array(z.string()) } },
-        (_req, res) => {
-          res.json([]);
-        },
-      );
-      app.use(router);
-    },
-  });
-}
-
-const post = (app: Express, token = 'token-a') =>
-  request(app).post('/things').set('Authorization', `Bearer ${token}`).send({ n: 1 });
-
-describe('rate limit on write routes', () => {
-  test('exhausted bucket → 429 problem with integer Retry-After', async () => {
-    const app = buildApp();
-    expect((await post(app)).status).toBe(201);
-    expect((await post(app)).status).toBe(201);
-    const res = await post(app);
-    expect(res.status).toBe(429);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: PROBLEM_TYPE_BASE + 'too-many-requests', status: 429 });
-    const retryAfter = res.headers['retry-after'];
-    expect(retryAfter).toMatch(/^\d+$/);
-    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(Number(retryAfter)).toBe(2); // 1 token at 0.5/s
+describe('rate limit settings', () => {
+  test('defaults: 600 writes and 3000 reads per user, 30 failed authentications per address, a minute', () => {
+    expect(resolveRateLimits()).toEqual({
+      writesPerMinute: 600,
+      readsPerMinute: 3000,
+      failedAuthPerMinute: 30,
+    });
+    expect(resolveRateLimits({ readsPerMinute: 5, writesPerMinute: undefined })).toEqual({
+      ...DEFAULT_RATE_LIMITS,
+      readsPerMinute: 5,
+    });
   });
 
-  test('buckets are per token, and read routes are not limited', async () => {
-    const app = buildApp();
-    await post(app, 'a');
-    await post(app, 'a');
-    expect((await post(app, 'a')).status).toBe(429);
-    expect((await post(app, 'b')).status).toBe(201);
-    for (let i = 0; i < 5; i++) {
-      expect((await request(app).get('/things').set('Authorization', 'Bearer a')).status).toBe(200);
+  test('a limit must be a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => resolveRateLimits({ writesPerMinute: bad })).toThrow(RangeError);
+      expect(() => resolveRateLimits({ failedAuthPerMinute: bad })).toThrow(/failedAuthPerMinute/);
     }
   });
+});
 
-  test('tokens refill over time', async () => {
-    const clock = { t: 1_000_000 };
-    const app = buildApp({}, clock);
-    await post(app);
-    await post(app);
-    expect((await post(app)).status).toBe(429);
-    clock.t += 1000; // +0.5 token
-    const stillLimited = await post(app);
-    expect(stillLimited.status).toBe(429);
-    expect(stillLimited.headers['retry-after']).toBe('1');
-    clock.t += 1000;
-    expect((await post(app)).status).toBe(201);
+describe('Retry-After of a refused request', () => {
+  // A bucket of 2 a minute refills one request every 30 s; a full minute ahead means empty.
+  test('is the time until the bucket holds one request again, in whole seconds', () => {
+    expect(retryAfterSeconds(60, 2)).toBe(30);
+    expect(retryAfterSeconds(59.97, 2)).toBe(30);
+    expect(retryAfterSeconds(40, 2)).toBe(10);
+    expect(retryAfterSeconds(60, 600)).toBe(1);
   });
 
-  test('large capacity or enabled: false never limits', async () => {
-    for (const app of [buildApp({ capacity: 10_000 }), buildApp({ enabled: false })]) {
-      for (let i = 0; i < 20; i++) expect((await post(app)).status).toBe(201);
-    }
+  test('is at least one second', () => {
+    expect(retryAfterSeconds(30.2, 2)).toBe(1);
+    expect(retryAfterSeconds(0, 2)).toBe(1);
   });
+});
 
-  test('options are validated', () => {
-    expect(() => rateLimit({ capacity: 0, refillPerSec: 1 })).toThrow(RangeError);
-    expect(() => rateLimit({ capacity: 1, refillPerSec: 0 })).toThrow(RangeError);
-  });
+test('the client address of IPv4-mapped IPv6 is written as IPv4', () => {
+  expect(clientAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
+  expect(clientAddress('2001:db8::1')).toBe('2001:db8::1');
+  expect(clientAddress('::ffff:abcd')).toBe('::ffff:abcd');
+  expect(clientAddress(undefined)).toBe('unknown');
+});
 
-  test('idle full buckets are swept beyond maxKeys', async () => {
-    const clock = { t: 0 };
-    const limiter = rateLimit({
-      capacity: 1,
-      refillPerSec: 1,
-      maxKeys: 2,
-      now: () => clock.t,
-      key: (req) => req.get('x-k'),
+describe('the registry authenticates writes with their own handler', () => {
+  function buildApp(options: { read: RequestHandler; write?: RequestHandler }): Express {
+    const registry = createRouteRegistry({ authenticate: options.read, authenticateWrite: options.write });
+    return createHttpApp({
+      logger: createLogger('silent'),
+      registry,
+      openapi: { title: 't', version: '1' },
+      docs: false,
+      routes: (app) => {
+        const router = express.Router();
+        const things = { auth: true, path: '/things', responses: { 200: null } } as const;
+        registry.route(
+          router,
+          { ...things, method: 'post', write: true, body: z.object({ n: z.number() }) },
+          (_q, r) => r.status(200).end(),
+        );
+        registry.route(router, { ...things, method: 'get' }, (_q, r) => r.status(200).end());
+        registry.route(router, { method: 'get', path: '/open', responses: { 200: null } }, (_q, r) =>
+          r.status(200).end(),
+        );
+        app.use(router);
+      },
     });
-    const app = express();
-    app.use(limiter, (_req, res) => {
-      res.end();
-    });
-    await request(app).get('/').set('x-k', '1');
-    await request(app).get('/').set('x-k', '2');
-    clock.t += 5000;
-    await request(app).get('/').set('x-k', '3');
-    expect(limiter.size()).toBe(1);
+  }
+  const tag =
+    (name: string): RequestHandler =>
+    (_req, res, next) => {
+      res.setHeader('x-auth', name);
+      next();
+    };
+
+  test('reads run `authenticate`, writes `authenticateWrite`, public routes neither', async () => {
+    const app = buildApp({ read: tag('read'), write: tag('write') });
+    expect((await request(app).get('/things')).headers['x-auth']).toBe('read');
+    expect((await request(app).post('/things').send({ n: 1 })).headers['x-auth']).toBe('write');
+    expect((await request(app).get('/open')).headers['x-auth']).toBeUndefined();
+  });
+
+  test('without `authenticateWrite`, writes run `authenticate`', async () => {
+    const app = buildApp({ read: tag('read') });
+    expect((await request(app).post('/things').send({ n: 1 })).headers['x-auth']).toBe('read');
   });
 });

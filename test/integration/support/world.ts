@@ -103,7 +103,10 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     namespace: 'default',
     temporalUiUrl: 'http://localhost:8233',
     publicUrl,
+    // High limits: tests share Postgres's rate-limit buckets, and every request comes from 127.0.0.1.
     rateLimitPerMinute: 100_000,
+    rateLimitReadsPerMinute: 1_000_000,
+    rateLimitFailedAuthPerMinute: 1_000_000,
   });
   return {
     db: handle.db,
