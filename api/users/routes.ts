@@ -21,6 +21,7 @@ import {
   ListUsersQuery,
   TokenInfoSchema,
   TokenParams,
+  UpdateUserBody,
   UserParams,
   UserSchema,
 } from './schemas';
@@ -35,6 +36,7 @@ import {
   listUsers,
   revokeToken,
   setDelegation,
+  setUserActive,
   toUserDto,
   visibleUser,
 } from './service';
@@ -176,6 +178,30 @@ export const userRoutes: FeatureRoutes = (registry, deps) => {
   registry.route(
     router,
     {
+      method: 'patch',
+      path: '/users/:id',
+      summary: 'Deactivate or reactivate a user (admin)',
+      description:
+        '`active: false` refuses every token of the user at once (401) until `active: true` restores them. ' +
+        'Admins cannot deactivate themselves (409).',
+      tags,
+      auth: true,
+      write: true,
+      params: UserParams,
+      body: UpdateUserBody,
+      responses: { 200: UserSchema, 403: 'problem', 404: 'problem', 409: 'problem' },
+    },
+    async (_req, res) => {
+      const p = principalOf(res);
+      if (!isAdmin(p)) throw forbidden('Only admins may change a user');
+      const id = resolveId(p, res.locals.params.id);
+      res.json(await setUserActive(db, p, id, res.locals.body.active));
+    },
+  );
+
+  registry.route(
+    router,
+    {
       method: 'get',
       path: '/users/:id/tokens',
       summary: 'A user’s API tokens, without their secrets (admin or the user)',
@@ -211,7 +237,7 @@ export const userRoutes: FeatureRoutes = (registry, deps) => {
       const p = principalOf(res);
       const user = await visibleUser(db, p, resolveId(p, res.locals.params.id));
       if (!canManageTokens(p, user.id)) throw forbidden('Only admins and the user may create their tokens');
-      res.status(201).json(await createToken(db, user.id, res.locals.body?.label));
+      res.status(201).json(await createToken(db, user.id, res.locals.body ?? {}));
     },
   );
 

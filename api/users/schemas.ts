@@ -55,6 +55,8 @@ export const UserSchema = z.object({
   groups: z.array(z.string()),
   locale: LocaleSchema,
   createdAt: z.string(),
+  active: z.boolean().describe('false: deactivated by an admin; every token of the user answers 401'),
+  deactivatedAt: z.string().nullable(),
 });
 export type UserDto = z.infer<typeof UserSchema>;
 
@@ -68,8 +70,24 @@ export const ListUsersQuery = paginationQuery;
 export const UserParams = z.object({ id: z.string().min(1).max(100) });
 export const TokenParams = z.object({ id: z.string().min(1).max(100), tokenId: z.string().min(1).max(100) });
 
+export const UpdateUserBody = z
+  .object({
+    active: z
+      .boolean()
+      .describe('false deactivates the user (all their tokens answer 401); true reactivates'),
+  })
+  .strict();
+
 export const CreateTokenBody = z
-  .object({ label: z.string().trim().min(1).max(200).refine(hasNoNul, NO_NUL).optional() })
+  .object({
+    label: z.string().trim().min(1).max(200).refine(hasNoNul, NO_NUL).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      // A malformed date-time is reported by the format check alone.
+      .refine((t) => !(Date.parse(t) <= Date.now()), 'must be in the future')
+      .optional()
+      .describe('ISO 8601 date-time after which the token answers 401; default: it does not expire'),
+  })
   .strict()
   .optional();
 
@@ -77,6 +95,7 @@ export const CreatedTokenSchema = z.object({
   id: z.string(),
   token: z.string().describe('Shown once, only its hash is stored'),
   createdAt: z.string(),
+  expiresAt: z.string().nullable(),
 });
 
 export const TokenInfoSchema = z.object({
@@ -84,6 +103,7 @@ export const TokenInfoSchema = z.object({
   label: z.string().nullable(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
 });
 export type TokenInfoDto = z.infer<typeof TokenInfoSchema>;
 

@@ -31,6 +31,8 @@ export function toUserDto(row: UserRow): UserDto {
     groups: row.groups,
     locale: row.locale === 'zh' ? 'zh' : 'en',
     createdAt: row.createdAt.toISOString(),
+    active: row.deactivatedAt === null,
+    deactivatedAt: row.deactivatedAt?.toISOString() ?? null,
   };
 }
 
@@ -163,14 +165,41 @@ export async function createUser(
 export async function createToken(
   db: Db,
   userId: string,
-  label?: string,
-): Promise<{ id: string; token: string; createdAt: string }> {
+  input: { label?: string; expiresAt?: string } = {},
+): Promise<{ id: string; token: string; createdAt: string; expiresAt: string | null }> {
   const t = newToken();
   const rows = await db
     .insert(apiTokens)
-    .values({ id: t.id, userId, tokenHash: t.hash, label: label ?? null })
-    .returning({ createdAt: apiTokens.createdAt });
-  return { id: t.id, token: t.token, createdAt: rows[0].createdAt.toISOString() };
+    .values({
+      id: t.id,
+      userId,
+      tokenHash: t.hash,
+      label: input.label ?? null,
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+    })
+    .returning({ createdAt: apiTokens.createdAt, expiresAt: apiTokens.expiresAt });
+  return {
+    id: t.id,
+    token: t.token,
+    createdAt: rows[0].createdAt.toISOString(),
+    expiresAt: rows[0].expiresAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Deactivates (`active: false`) or reactivates a user. A deactivated user's tokens all answer 401
+ * at once (authentication reads the flag on every request); reactivating restores them. Admins
+ * cannot deactivate themselves, so the last admin cannot lock everyone out by accident.
+ */
+export async function setUserActive(db: Db, p: Principal, userId: string, active: boolean): Promise<UserDto> {
+  if (!active && userId === p.id) throw conflict('You cannot deactivate yourself', { field: 'active' });
+  const rows = await db
+    .update(users)
+    .set({ deactivatedAt: active ? null : sql`coalesce(${users.deactivatedAt}, now())` })
+    .where(eq(users.id, userId))
+    .returning();
+  if (!rows[0]) throw notFound('No such user');
+  return toUserDto(rows[0]);
 }
 
 /** Keyset of the token list: `createdAt` to the microsecond (a JS Date keeps only milliseconds) and id. */
@@ -209,6 +238,7 @@ export async function listTokens(
       label: r.label,
       createdAt: r.createdAt.toISOString(),
       revokedAt: r.revokedAt?.toISOString() ?? null,
+      expiresAt: r.expiresAt?.toISOString() ?? null,
     })),
     nextCursor: p.nextCursor,
   };

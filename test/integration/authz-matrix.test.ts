@@ -423,6 +423,24 @@ const MATRIX: MatrixEntry[] = [
     ],
   },
   {
+    // `active: true` leaves ar as they are; deactivation itself: auth-tokens.test.ts.
+    route: 'PATCH /users/:id',
+    body: { active: true },
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: [
+      { as: 'ar', status: 403 },
+      { as: 'manager', status: 403 },
+      { as: 'ops', status: 403 },
+    ],
+    right: {
+      as: 'admin',
+      status: 200,
+      check: (res, f) => expect(res.body).toMatchObject({ id: f.users.ar.id, active: true }),
+    },
+  },
+  {
     route: 'GET /users/:id/tokens',
     anonymous: 401,
     otherMember: 404,
@@ -751,6 +769,8 @@ beforeAll(async () => {
     namespace: 'default',
     publicUrl: 'http://localhost:3000',
     rateLimitPerMinute: 100_000,
+    rateLimitReadsPerMinute: 1_000_000,
+    rateLimitFailedAuthPerMinute: 1_000_000,
   });
   const u = async (id: string, roles: string[], managerId?: string) =>
     createUser(world, { id: `mx-${id}`, roles, managerId: managerId ?? null });

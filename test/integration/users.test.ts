@@ -208,6 +208,8 @@ describe('GET /users/me, /users, /users/:id', () => {
       groups: [],
       locale: 'zh',
       createdAt: expect.any(String),
+      active: true,
+      deactivatedAt: null,
     });
     expect((await api().get('/users/me')).status).toBe(401);
     expect((await api().get('/users/me').set('Authorization', 'Basic abc')).status).toBe(401);
@@ -289,6 +291,7 @@ describe('API tokens', () => {
       id: expect.any(String),
       token: expect.any(String),
       createdAt: expect.any(String),
+      expiresAt: null,
     });
     const fresh = bearer(created.body.token);
     expect((await api().get('/users/me').set(fresh)).body.id).toBe(org.fr.id);
@@ -297,7 +300,13 @@ describe('API tokens', () => {
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual(
       expect.arrayContaining([
-        { id: created.body.id, label: 'laptop', createdAt: created.body.createdAt, revokedAt: null },
+        {
+          id: created.body.id,
+          label: 'laptop',
+          createdAt: created.body.createdAt,
+          revokedAt: null,
+          expiresAt: null,
+        },
       ]),
     );
     expect(JSON.stringify(list.body)).not.toContain(created.body.token);
