@@ -1,9 +1,8 @@
-import { sql } from 'drizzle-orm';
 import type { RequestHandler, Response } from 'express';
 import type { Db } from '../../db/client';
 import { tooManyRequests, unauthorized } from '../http/problem';
 import {
-  bucketHit,
+  bucketHitSql,
   clientAddress,
   idleBucketSweeper,
   RATE_WINDOW_SECONDS,
@@ -90,7 +89,35 @@ export function authenticate(db: Db, options: AuthenticateOptions = {}): Authent
   return { read: handler('r', limits.readsPerMinute), write: handler('w', limits.writesPerMinute) };
 }
 
-/** The token's user and the verdict of the bucket the request drew on, in one round trip. */
+/**
+ * $1 token hash, $2 bucket prefix (`r:`/`w:`), $3 the route's limit per minute, $4 client address,
+ * $5 failed authentications per minute, $6 the clock (null: the database's `now()`).
+ */
+const AUTHENTICATE_SQL = `
+  WITH c AS (SELECT coalesce($6::timestamptz, now()) AS at),
+  t AS (
+    SELECT u.id, u.name, u.email, u.roles, u.manager_id, u.groups, u.locale, k.id AS token_id,
+      CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
+           WHEN k.expires_at <= c.at THEN 'expired'
+           WHEN u.deactivated_at IS NOT NULL THEN 'deactivated' END AS refused,
+      (extract(epoch FROM k.expires_at) * 1000)::float8 AS expires_at
+    FROM c, api_tokens k JOIN users u ON u.id = k.user_id
+    WHERE k.token_hash = $1::text
+  ),
+  hit AS (${bucketHitSql(`
+    SELECT CASE WHEN t.refused IS NULL AND t.token_id IS NOT NULL
+                THEN $2::text || t.id ELSE 'auth:' || $4::text END AS key,
+           ${RATE_WINDOW_SECONDS}::float8 / CASE WHEN t.refused IS NULL AND t.token_id IS NOT NULL
+                THEN $3::int ELSE $5::int END AS interval_sec,
+           c.at
+    FROM c LEFT JOIN t ON true`)})
+  SELECT t.*, hit.allowed, hit.ahead FROM hit LEFT JOIN t ON true`;
+
+/**
+ * The token's user and the verdict of the bucket the request drew on, in one round trip: a named
+ * prepared statement on the postgres-js client (drizzle's `execute` would describe the statement
+ * first on every call, a second round trip).
+ */
 async function lookUp(
   db: Db,
   q: {
@@ -102,25 +129,8 @@ async function lookUp(
     at: Date | null;
   },
 ): Promise<AuthRow> {
-  const rows = await db.execute<AuthRow>(sql`
-    WITH c AS (SELECT coalesce(${q.at?.toISOString() ?? null}::timestamptz, now()) AS at),
-    t AS (
-      SELECT u.id, u.name, u.email, u.roles, u.manager_id, u.groups, u.locale, k.id AS token_id,
-        CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
-             WHEN k.expires_at <= c.at THEN 'expired'
-             WHEN u.deactivated_at IS NOT NULL THEN 'deactivated' END AS refused,
-        (extract(epoch FROM k.expires_at) * 1000)::float8 AS expires_at
-      FROM c, api_tokens k JOIN users u ON u.id = k.user_id
-      WHERE k.token_hash = ${q.hash}
-    ),
-    hit AS (${bucketHit(sql`
-      SELECT CASE WHEN t.refused IS NULL AND t.token_id IS NOT NULL
-                  THEN ${q.bucket} || t.id ELSE 'auth:' || ${q.address} END AS key,
-             ${RATE_WINDOW_SECONDS}::float8 / CASE WHEN t.refused IS NULL AND t.token_id IS NOT NULL
-                  THEN ${q.perMinute}::int ELSE ${q.failedPerMinute}::int END AS interval_sec,
-             c.at
-      FROM c LEFT JOIN t ON true`)})
-    SELECT t.*, hit.allowed, hit.ahead FROM hit LEFT JOIN t ON true`);
+  const params = [q.hash, q.bucket, q.perMinute, q.address, q.failedPerMinute, q.at?.toISOString() ?? null];
+  const rows = await db.$client.unsafe<AuthRow[]>(AUTHENTICATE_SQL, params, { prepare: true });
   return rows[0];
 }
 

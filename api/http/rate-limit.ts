@@ -8,12 +8,12 @@
  * A request is allowed when `max(tat, now) + interval ≤ now + 1 minute` (interval = 1 min / limit),
  * and then moves `tat` to that sum; a refused request leaves it alone. The check and the update are
  * one `INSERT … ON CONFLICT DO UPDATE`, atomic under the row lock, which `authenticate` runs in the
- * same statement as the token lookup (one round trip per request).
+ * same prepared statement as the token lookup (one round trip per request).
  *
  * A bucket whose `tat` has passed is full, exactly as if it had no row: `sweepIdleBuckets` deletes
  * those, so the table holds only the buckets used within the last minute.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 
 /** Every budget is per minute; a bucket holds one window's worth (the burst). */
@@ -66,18 +66,20 @@ export function clientAddress(ip: string | undefined): string {
 }
 
 /**
- * The SQL of one bucket hit, for a CTE. `source` is a query yielding one row with `key` (text),
- * `interval_sec` (seconds per request: 60 / limit) and `at` (timestamptz, the request's time). The
- * CTE returns `allowed` and `ahead` (seconds from `at` to the bucket's `tat` after the hit).
+ * The SQL text of one bucket hit, for a CTE. `source` is a query yielding one row with `key`
+ * (text), `interval_sec` (seconds per request: 60 / limit) and `at` (timestamptz, the request's
+ * time). The CTE returns `allowed` and `ahead` (seconds from `at` to the bucket's `tat` after the
+ * hit). Plain text without parameters of its own, so that the statement around it can be prepared
+ * once and reused.
  */
-export function bucketHit(source: SQL): SQL {
-  return sql`
+export function bucketHitSql(source: string): string {
+  return `
     INSERT INTO rate_limit_buckets AS r (key, tat, allowed, seen_at)
     SELECT s.key, s.at + make_interval(secs => s.interval_sec), true, s.at FROM (${source}) s
     ON CONFLICT (key) DO UPDATE SET (tat, allowed, seen_at) = (
       SELECT CASE WHEN n.ok THEN n.tat ELSE r.tat END, n.ok, excluded.seen_at
       FROM (
-        SELECT nt.tat, nt.tat <= excluded.seen_at + make_interval(secs => ${RATE_WINDOW_SECONDS}) AS ok
+        SELECT nt.tat, nt.tat <= excluded.seen_at + interval '${RATE_WINDOW_SECONDS} seconds' AS ok
         FROM (SELECT greatest(r.tat, excluded.seen_at) + (excluded.tat - excluded.seen_at) AS tat) nt
       ) n
     )
