@@ -79,3 +79,26 @@ test('a bad value is refused with the variable named', () => {
   expect(vars).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'LTC_BOOTSTRAP_ADMIN_TOKEN', 'PORT']);
   expect((error as ConfigError).message).toContain('PORT');
 });
+
+test('rate limits and the trusted proxies', () => {
+  expect(parseEnv({})).toMatchObject({
+    RATE_LIMIT_PER_MINUTE: 600,
+    RATE_LIMIT_READS_PER_MINUTE: 3000,
+    RATE_LIMIT_FAILED_AUTH_PER_MINUTE: 30,
+  });
+  expect(parseEnv({}).TRUST_PROXY).toBeUndefined();
+  const trust = (v: string) => parseEnv({ TRUST_PROXY: v }).TRUST_PROXY;
+  expect(trust('true')).toBe(true);
+  expect(trust('false')).toBe(false);
+  expect(trust('2')).toBe(2);
+  expect(trust('loopback, 10.0.0.0/8, fd00::/8')).toBe('loopback, 10.0.0.0/8, fd00::/8');
+  for (const [variable, bad] of [
+    ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1,'],
+    ['RATE_LIMIT_READS_PER_MINUTE', '0'],
+    ['RATE_LIMIT_FAILED_AUTH_PER_MINUTE', '2.5'],
+  ]) {
+    expect(() => parseEnv({ [variable]: bad })).toThrow(variable);
+  }
+});
