@@ -3,11 +3,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../../api/app';
 import { ensureBootstrapAdmin } from '../../api/users/bootstrap';
-import { createUser, eventually, startWorld, type TestUser, type World } from './support/world';
+import { createUser, eventually, replicaApp, startWorld, type TestUser, type World } from './support/world';
 
 let world: World;
 let admin: TestUser;
@@ -131,16 +129,7 @@ describe('the bootstrap admin token', () => {
   /** What api/server.ts does at start: ensure the bootstrap admin, then build the app. */
   async function start(token: string): Promise<Express> {
     await ensureBootstrapAdmin(world.db, token);
-    return createApp({
-      db: world.db,
-      temporal: world.client,
-      logger: pino({ level: 'silent' }),
-      taskQueue: world.taskQueue,
-      namespace: 'default',
-      publicUrl: 'http://localhost',
-      rateLimitReadsPerMinute: 100_000,
-      rateLimitFailedAuthPerMinute: 100_000,
-    }).app;
+    return replicaApp(world);
   }
   const newValue = () => `boot-${world.ns}-${randomBytes(12).toString('hex')}`;
 

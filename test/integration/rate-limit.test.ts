@@ -2,21 +2,13 @@
  * Rate limits on the real Postgres: per user (not per token), reads and writes apart, failed
  * authentications per client address, shared by every app instance on the database.
  */
-import express, { type Express } from 'express';
-import pino from 'pino';
+import type { Express } from 'express';
 import request from 'supertest';
-import { z } from 'zod';
-import { createApp } from '../../api/app';
+import type { AppDeps } from '../../api/app';
 import { authenticate } from '../../api/auth/authenticate';
-import {
-  createHttpApp,
-  createLogger,
-  createRouteRegistry,
-  PROBLEM_TYPE_BASE,
-  type RateLimits,
-  sweepIdleBuckets,
-} from '../../api/http';
-import { createUser, startWorld, type TestUser, type World } from './support/world';
+import { PROBLEM_TYPE_BASE, type RateLimits, sweepIdleBuckets } from '../../api/http';
+import { thingsApp } from '../support/things-app';
+import { createUser, replicaApp, startWorld, type TestUser, type World } from './support/world';
 
 let world: World;
 let admin: TestUser;
@@ -30,26 +22,8 @@ afterAll(async () => {
   await world?.stop();
 });
 
-/** An API instance on the world's database, like a second replica behind a load balancer. */
-function replica(limits: {
-  rateLimitPerMinute?: number;
-  rateLimitReadsPerMinute?: number;
-  rateLimitFailedAuthPerMinute?: number;
-  trustProxy?: boolean;
-}): Express {
-  return createApp({
-    db: world.db,
-    temporal: world.client,
-    logger: pino({ level: 'silent' }),
-    taskQueue: world.taskQueue,
-    namespace: 'default',
-    publicUrl: 'http://localhost',
-    rateLimitPerMinute: 100_000,
-    rateLimitReadsPerMinute: 100_000,
-    rateLimitFailedAuthPerMinute: 100_000,
-    ...limits,
-  }).app;
-}
+/** Another API instance on the world's database, like a second replica behind a load balancer. */
+const replica = (limits: Partial<AppDeps>): Express => replicaApp(world, limits);
 
 /** A write that passes authentication and is then refused as invalid (400): it changes nothing. */
 const write = (app: Express, auth: { Authorization: string }) =>
@@ -69,22 +43,7 @@ describe('buckets on a clock of our own', () => {
   /** GET and POST /things behind `authenticate` with its clock set to `clock.t`. */
   function clockedApp(limits: Partial<RateLimits>, clock: { t: number }): Express {
     const auth = authenticate(world.db, { limits, now: () => new Date(clock.t) });
-    const registry = createRouteRegistry({ authenticate: auth.read, authenticateWrite: auth.write });
-    return createHttpApp({
-      logger: createLogger('silent'),
-      registry,
-      openapi: { title: 't', version: '1' },
-      docs: false,
-      routes: (app) => {
-        const router = express.Router();
-        const things = { path: '/things', auth: true, responses: { 200: null } } as const;
-        registry.route(router, { ...things, method: 'post', write: true, body: z.object({}) }, (_q, r) =>
-          r.status(200).end(),
-        );
-        registry.route(router, { ...things, method: 'get' }, (_q, r) => r.status(200).end());
-        app.use(router);
-      },
-    });
+    return thingsApp({ authenticate: auth.read, authenticateWrite: auth.write });
   }
 
   test('an exhausted bucket answers 429 with Retry-After, and refills evenly over the minute', async () => {

@@ -2,18 +2,10 @@
  * The pure parts of the rate limits. The buckets themselves live in Postgres and are tested on it:
  * test/integration/rate-limit.test.ts.
  */
-import express, { type Express, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import request from 'supertest';
-import { z } from 'zod';
-import {
-  clientAddress,
-  createHttpApp,
-  createLogger,
-  createRouteRegistry,
-  DEFAULT_RATE_LIMITS,
-  resolveRateLimits,
-  retryAfterSeconds,
-} from '../../api/http';
+import { clientAddress, DEFAULT_RATE_LIMITS, resolveRateLimits, retryAfterSeconds } from '../../api/http';
+import { thingsApp } from '../support/things-app';
 
 describe('rate limit settings', () => {
   test('defaults: 600 writes and 3000 reads per user, 30 failed authentications per address, a minute', () => {
@@ -59,29 +51,6 @@ test('the client address of IPv4-mapped IPv6 is written as IPv4', () => {
 });
 
 describe('the registry authenticates writes with their own handler', () => {
-  function buildApp(options: { read: RequestHandler; write?: RequestHandler }): Express {
-    const registry = createRouteRegistry({ authenticate: options.read, authenticateWrite: options.write });
-    return createHttpApp({
-      logger: createLogger('silent'),
-      registry,
-      openapi: { title: 't', version: '1' },
-      docs: false,
-      routes: (app) => {
-        const router = express.Router();
-        const things = { auth: true, path: '/things', responses: { 200: null } } as const;
-        registry.route(
-          router,
-          { ...things, method: 'post', write: true, body: z.object({ n: z.number() }) },
-          (_q, r) => r.status(200).end(),
-        );
-        registry.route(router, { ...things, method: 'get' }, (_q, r) => r.status(200).end());
-        registry.route(router, { method: 'get', path: '/open', responses: { 200: null } }, (_q, r) =>
-          r.status(200).end(),
-        );
-        app.use(router);
-      },
-    });
-  }
   const tag =
     (name: string): RequestHandler =>
     (_req, res, next) => {
@@ -90,14 +59,14 @@ describe('the registry authenticates writes with their own handler', () => {
     };
 
   test('reads run `authenticate`, writes `authenticateWrite`, public routes neither', async () => {
-    const app = buildApp({ read: tag('read'), write: tag('write') });
+    const app = thingsApp({ authenticate: tag('read'), authenticateWrite: tag('write') });
     expect((await request(app).get('/things')).headers['x-auth']).toBe('read');
-    expect((await request(app).post('/things').send({ n: 1 })).headers['x-auth']).toBe('write');
+    expect((await request(app).post('/things').send({})).headers['x-auth']).toBe('write');
     expect((await request(app).get('/open')).headers['x-auth']).toBeUndefined();
   });
 
   test('without `authenticateWrite`, writes run `authenticate`', async () => {
-    const app = buildApp({ read: tag('read') });
-    expect((await request(app).post('/things').send({ n: 1 })).headers['x-auth']).toBe('read');
+    const app = thingsApp({ authenticate: tag('read') });
+    expect((await request(app).post('/things').send({})).headers['x-auth']).toBe('read');
   });
 });

@@ -11,7 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Express } from 'express';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { createApp } from '../../../api/app';
+import { type AppDeps, createApp } from '../../../api/app';
 import { hashToken, newToken } from '../../../api/auth/tokens';
 import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
@@ -94,20 +94,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     running = undefined;
   };
   await startWorker();
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const { app } = createApp({
-    db: handle.db,
-    temporal: client,
-    logger,
-    taskQueue,
-    namespace: 'default',
-    temporalUiUrl: 'http://localhost:8233',
-    publicUrl,
-    // High limits: tests share Postgres's rate-limit buckets, and every request comes from 127.0.0.1.
-    rateLimitPerMinute: 100_000,
-    rateLimitReadsPerMinute: 1_000_000,
-    rateLimitFailedAuthPerMinute: 1_000_000,
-  });
+  const app = testApp({ db: handle.db, temporal: client, taskQueue, publicUrl });
   return {
     db: handle.db,
     sql: handle.sql,
@@ -131,6 +118,36 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       await handle.close();
     },
   };
+}
+
+/**
+ * The API on the world's database, Temporal and task queue, with `overrides`. Rate limits are high
+ * unless overridden: tests share Postgres's rate-limit buckets, and every request comes from
+ * 127.0.0.1.
+ */
+function testApp(
+  deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'publicUrl'> & Partial<AppDeps>,
+): Express {
+  return createApp({
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    namespace: 'default',
+    temporalUiUrl: 'http://localhost:8233',
+    rateLimitPerMinute: 100_000,
+    rateLimitReadsPerMinute: 1_000_000,
+    rateLimitFailedAuthPerMinute: 1_000_000,
+    ...deps,
+  }).app;
+}
+
+/** Another API instance on the world's database and task queue, like a second replica. */
+export function replicaApp(world: World, overrides: Partial<AppDeps> = {}): Express {
+  return testApp({
+    db: world.db,
+    temporal: world.client,
+    taskQueue: world.taskQueue,
+    publicUrl: 'http://localhost:3000',
+    ...overrides,
+  });
 }
 
 /** Insert a user with a fresh token. */
