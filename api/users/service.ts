@@ -275,9 +275,15 @@ export async function setDelegation(
       { path: 'body.delegateId', message: 'must be another user' },
     ]);
   }
-  if (!(await loadUser(db, input.delegateId))) {
+  const delegate = await loadUser(db, input.delegateId);
+  if (!delegate) {
     throw badRequest('Unknown delegate', [
       { path: 'body.delegateId', message: `unknown user ${input.delegateId}` },
+    ]);
+  }
+  if (delegate.deactivatedAt) {
+    throw badRequest('The delegate is deactivated', [
+      { path: 'body.delegateId', message: `user ${input.delegateId} is deactivated` },
     ]);
   }
   const values = {

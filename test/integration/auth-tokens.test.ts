@@ -95,6 +95,16 @@ describe('deactivating a user', () => {
     const again = await api().patch(`/users/${u.id}`).set(admin.auth).send({ active: false });
     expect(again.body.deactivatedAt).toBe(off.body.deactivatedAt);
     expect((await api().get(`/users/${u.id}`).set(admin.auth)).body).toMatchObject({ active: false });
+    // Nobody can hand their sign-offs to a deactivated user.
+    const from = new Date(Date.now() + 86_400_000);
+    const delegation = {
+      delegateId: u.id,
+      from: from.toISOString(),
+      until: new Date(+from + 86_400_000).toISOString(),
+    };
+    const refused = await api().put('/users/me/delegation').set(admin.auth).send(delegation);
+    expect(refused.status).toBe(400);
+    expect(paths(refused)).toEqual(['body.delegateId']);
 
     const on = await api().patch(`/users/${u.id}`).set(admin.auth).send({ active: true });
     expect(on.body).toMatchObject({ id: u.id, active: true, deactivatedAt: null });
