@@ -10,6 +10,7 @@ import { env } from './config/env';
 import { createDb, type Db } from './db/client';
 import { ensureDatabase, runMigrations } from './db/migrate';
 import type { DeliveryRetryOptions } from './notifications/delivery';
+import type { WebhookTargetPolicy } from './notifications/webhook-target';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export interface LtcWorkerOptions {
@@ -27,6 +28,8 @@ export interface LtcWorkerOptions {
   smtpFrom?: string;
   /** Retry policy of notification deliveries (NOTIFY_RETRY_* env). */
   deliveryRetry?: Partial<DeliveryRetryOptions>;
+  /** Which hosts webhooks may reach (WEBHOOK_ALLOW_HOSTS); default: public addresses only. */
+  webhookPolicy?: WebhookTargetPolicy;
 }
 
 export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
@@ -36,6 +39,7 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
     smtpUrl: opts.smtpUrl,
     smtpFrom: opts.smtpFrom,
     deliveryRetry: opts.deliveryRetry,
+    webhookPolicy: opts.webhookPolicy,
     onNotified: opts.client
       ? createNotificationStarter({
           client: opts.client,
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
       maximumIntervalMs: config.NOTIFY_RETRY_MAX_INTERVAL_MS,
       scheduleToCloseMs: config.NOTIFY_RETRY_BUDGET_MS,
     },
+    webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -30,7 +30,7 @@ import {
   webhookChannel,
 } from '../notifications/delivery';
 import { renderNotification } from '../notifications/render';
-import { createMailer, DeliveryError, type Mailer, sendWebhook } from '../notifications/send';
+import { createMailer, DeliveryError, type Mailer } from '../notifications/send';
 import type {
   Locale,
   NotificationContext,
@@ -38,6 +38,8 @@ import type {
   OutgoingNotification,
 } from '../notifications/types';
 import { buildWebhookRequest, type WebhookFormat } from '../notifications/webhook-formats';
+import { sendWebhook } from '../notifications/webhook-send';
+import type { WebhookTargetPolicy } from '../notifications/webhook-target';
 import { dealLink, type OutboxRow } from './deal-records';
 
 export interface NotificationActivityDeps {
@@ -52,6 +54,8 @@ export interface NotificationActivityDeps {
   deliveryRetry?: Partial<DeliveryRetryOptions>;
   /** One webhook request, default 10 s. */
   webhookTimeoutMs?: number;
+  /** Which hosts webhooks may reach (WEBHOOK_ALLOW_HOSTS); default: public addresses only. */
+  webhookPolicy?: WebhookTargetPolicy;
 }
 
 export interface PlanInput {
@@ -230,6 +234,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps): No
         await sendWebhook(req, {
           timeoutMs: Math.max(500, Math.min(deps.webhookTimeoutMs ?? 10_000, attemptMs)),
           signal: cancellationSignal(),
+          policy: deps.webhookPolicy,
         });
       });
     },

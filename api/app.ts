@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
+import type { WebhookTargetPolicy } from '../notifications/webhook-target';
 import { authenticate, principalOf } from './auth/authenticate';
 import { isOps } from './auth/principal';
 import { dealRoutes } from './deals/routes';
@@ -40,6 +41,8 @@ export interface AppDeps {
   /** Express `trust proxy`: which proxies' X-Forwarded-For names the client address. Default: none. */
   trustProxy?: boolean | number | string;
   metrics?: Metrics;
+  /** Which hosts webhooks may point at (WEBHOOK_ALLOW_HOSTS); default: public addresses only. */
+  webhookPolicy?: WebhookTargetPolicy;
 }
 
 export interface App {
@@ -91,6 +94,7 @@ export function createApp(deps: AppDeps): App {
     publicUrl: deps.publicUrl,
     taskQueue: deps.taskQueue,
     namespace: deps.namespace,
+    webhookPolicy: deps.webhookPolicy,
   };
   const app = createHttpApp({
     logger: deps.logger,

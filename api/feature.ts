@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
+import type { WebhookTargetPolicy } from '../notifications/webhook-target';
 import type { DealService } from './deals/service';
 import type { Metrics } from './http/metrics';
 import type { RouteRegistry } from './http/route';
@@ -16,6 +17,8 @@ export interface FeatureDeps {
   publicUrl: string;
   taskQueue: string;
   namespace: string;
+  /** Which hosts webhooks may point at; default: public addresses only. */
+  webhookPolicy?: WebhookTargetPolicy;
 }
 
 export type FeatureRoutes = (registry: RouteRegistry, deps: FeatureDeps) => Router;

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     rateLimitReadsPerMinute: config.RATE_LIMIT_READS_PER_MINUTE,
     rateLimitFailedAuthPerMinute: config.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
+    webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
   });
   const server = app.listen(config.PORT, () => {
     logger.info({ port: config.PORT }, 'api ready');

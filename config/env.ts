@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseAllowHosts } from '../notifications/webhook-target';
 
 /**
  * Configuration, parsed and validated once at start. A bad value stops the program with a message
@@ -65,6 +66,18 @@ export const envSchema = z.object({
       )
       .optional(),
   ),
+  /** Hosts (`host` or `host:port`, comma-separated) webhooks may reach although they are not public. */
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      try {
+        return parseAllowHosts(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 /**

@@ -6,3 +6,6 @@ export * from './render';
 export * from './send';
 export * from './types';
 export * from './webhook-formats';
+export * from './webhook-send';
+export * from './webhook-target';
+export * from './webhook-url-mask';

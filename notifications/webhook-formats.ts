@@ -7,8 +7,11 @@
  * - `feishu`: 飞书/Lark custom bot, interactive card with a markdown element; optional 签名校验
  *   (timestamp + sign in the body).
  * - `slack`: incoming webhook, one mrkdwn section block.
+ *
+ * Text from users cannot mention anyone in the chat formats (see `mentions.ts`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { neutraliseDingTalkMentions, neutraliseFeishuMentions, neutraliseWeComMentions } from './mentions';
 import type { NotificationKind, OutgoingNotification } from './types';
 
 export const WEBHOOK_FORMATS = ['generic', 'wecom', 'dingtalk', 'feishu', 'slack'] as const;
@@ -240,7 +243,7 @@ export function buildWebhookRequest(
     case 'wecom': {
       const body = JSON.stringify({
         msgtype: 'markdown',
-        markdown: { content: fitMessage(markdown, WECOM_MAX_BYTES, byteLength) },
+        markdown: { content: fitMessage(neutraliseWeComMentions(markdown), WECOM_MAX_BYTES, byteLength) },
       });
       return { url: opts.url, headers: { ...JSON_HEADERS }, body };
     }
@@ -248,7 +251,10 @@ export function buildWebhookRequest(
     case 'dingtalk': {
       const body = JSON.stringify({
         msgtype: 'markdown',
-        markdown: { title, text: fitMessage(markdown, DINGTALK_MAX_BYTES, byteLength) },
+        markdown: {
+          title: neutraliseDingTalkMentions(title),
+          text: fitMessage(neutraliseDingTalkMentions(markdown), DINGTALK_MAX_BYTES, byteLength),
+        },
       });
       let url = opts.url;
       if (secret) {
@@ -262,11 +268,18 @@ export function buildWebhookRequest(
       const card = {
         config: { wide_screen_mode: true },
         header: {
-          title: { tag: 'plain_text', content: title },
+          title: { tag: 'plain_text', content: neutraliseFeishuMentions(title) },
           template: FEISHU_TEMPLATES[n.kind] ?? 'blue',
         },
         elements: [
-          { tag: 'markdown', content: fitMessage(withoutTitleLine(markdown), FEISHU_MAX_BYTES, byteLength) },
+          {
+            tag: 'markdown',
+            content: fitMessage(
+              neutraliseFeishuMentions(withoutTitleLine(markdown)),
+              FEISHU_MAX_BYTES,
+              byteLength,
+            ),
+          },
         ],
       };
       const payload: Record<string, unknown> = {};

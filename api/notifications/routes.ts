@@ -37,6 +37,7 @@ export const notificationRoutes: FeatureRoutes = (registry, deps) => {
     db: deps.db,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
+    webhookPolicy: deps.webhookPolicy,
   });
   const common = { 400: 'problem', 401: 'problem' } as const;
   const ops = { ...common, 403: 'problem' } as const;

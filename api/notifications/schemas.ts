@@ -64,7 +64,10 @@ const HttpUrl = z
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL');
+  }, 'must be an http(s) URL')
+  .describe(
+    'Must reach a public address (checked here and on every delivery), unless its host is in WEBHOOK_ALLOW_HOSTS',
+  );
 
 export const CreateWebhookBody = z
   .strictObject({
@@ -106,7 +109,11 @@ export const CreateWebhookBody = z
 export const WebhookSchema = z
   .object({
     id: z.string(),
-    url: z.string(),
+    url: z
+      .string()
+      .describe(
+        'Credentials in the URL (WeCom key, DingTalk access_token, Feishu and Slack hook tokens) are masked',
+      ),
     format: z.enum(WEBHOOK_FORMATS),
     hasSecret: z.boolean(),
     events: z.array(NotificationKindSchema).nullable().describe('null = all kinds'),

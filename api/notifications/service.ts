@@ -19,6 +19,12 @@ import {
 } from '../../notifications/delivery';
 import type { NotificationKind } from '../../notifications/types';
 import type { WebhookFormat } from '../../notifications/webhook-formats';
+import {
+  checkWebhookTarget,
+  STRICT_WEBHOOK_POLICY,
+  type WebhookTargetPolicy,
+} from '../../notifications/webhook-target';
+import { maskWebhookUrl } from '../../notifications/webhook-url-mask';
 import { decodeCursor, type Page, page } from '../http/pagination';
 import { badRequest, conflict, notFound } from '../http/problem';
 
@@ -66,8 +72,14 @@ const KeyCursor = z.object({ t: z.string(), i: z.string(), c: z.string().optiona
 const iso = (d: Date | string | null): string | null =>
   d === null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString();
 
-export function createNotificationService(deps: { db: Db; temporal: Client; taskQueue: string }) {
+export function createNotificationService(deps: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  webhookPolicy?: WebhookTargetPolicy;
+}) {
   const { db } = deps;
+  const webhookPolicy = deps.webhookPolicy ?? STRICT_WEBHOOK_POLICY;
 
   async function preferencesOf(userId: string): Promise<NotificationPreferences> {
     const rows = await db
@@ -177,6 +189,16 @@ export function createNotificationService(deps: { db: Db; temporal: Client; task
       },
       createdBy: string,
     ): Promise<WebhookDto> {
+      // Webhooks cannot reach inside: every delivery checks again when it connects.
+      const refused = await checkWebhookTarget(new URL(body.url), webhookPolicy);
+      if (refused) {
+        throw badRequest('Webhook URL not allowed', [
+          {
+            path: 'body.url',
+            message: `${refused}; only public addresses and the hosts in WEBHOOK_ALLOW_HOSTS may be used`,
+          },
+        ]);
+      }
       const ids = [body.userId, body.teamManagerId].filter((v): v is string => !!v);
       if (ids.length) {
         const found = new Set(
@@ -329,7 +351,7 @@ export function createNotificationService(deps: { db: Db; temporal: Client; task
 function toWebhook(w: typeof webhooks.$inferSelect): WebhookDto {
   return {
     id: w.id,
-    url: w.url,
+    url: maskWebhookUrl(w.url),
     format: w.format as WebhookFormat,
     hasSecret: !!w.secret,
     events: (w.events as NotificationKind[] | null) ?? null,

@@ -102,3 +102,21 @@ test('rate limits and the trusted proxies', () => {
     expect(() => parseEnv({ [variable]: bad })).toThrow(variable);
   }
 });
+
+test('WEBHOOK_ALLOW_HOSTS: empty by default, host and host:port entries, a bad entry names the variable', () => {
+  expect(parseEnv({}).WEBHOOK_ALLOW_HOSTS.size).toBe(0);
+  expect([...parseEnv({ WEBHOOK_ALLOW_HOSTS: 'chat.internal, 10.0.0.5:8080' }).WEBHOOK_ALLOW_HOSTS]).toEqual([
+    'chat.internal',
+    '10.0.0.5:8080',
+  ]);
+  let error: unknown;
+  try {
+    parseEnv({ WEBHOOK_ALLOW_HOSTS: 'chat.internal, http://x/y' });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).problems).toEqual([
+    { variable: 'WEBHOOK_ALLOW_HOSTS', message: '"http://x/y" is not a host or host:port' },
+  ]);
+});
