@@ -155,7 +155,7 @@ const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString(
 const futureDelegation = (delegateId: string) => ({ delegateId, from: inHours(24), until: inHours(48) });
 /** A webhook of the spare user's own, for escalations only: nothing else ever reaches it. */
 const webhookBody = (f: Fixture) => ({
-  url: 'http://127.0.0.1:9/matrix',
+  url: 'https://hooks.example.com/matrix',
   format: 'generic',
   secret: 'matrix-secret',
   events: ['escalation'],

@@ -20,7 +20,7 @@ import {
   startSmtpReceiver,
   type Team,
 } from './support/notification-receivers';
-import { applyDefinition, eventually, startWorld, type World } from './support/world';
+import { applyDefinition, eventually, startWorld, type World, webhookAllowHosts } from './support/world';
 
 const BUDGET_MS = 8_000;
 
@@ -264,6 +264,7 @@ test('retries exhausted: the delivery shows as failed to ops, and one call resen
   const team = await createTeam(world, 'fail');
   const port = await closedPort();
   const url = `http://127.0.0.1:${port}/hook`;
+  webhookAllowHosts.add(`127.0.0.1:${port}`);
   const webhook = await addWebhook(team, {
     url,
     format: 'generic',
@@ -288,7 +289,7 @@ test('retries exhausted: the delivery shows as failed to ops, and one call resen
     userId: team.ar.id,
   });
   expect(failed.attempts).toBeGreaterThanOrEqual(3);
-  expect(failed.lastError).toMatch(/webhook http:\/\/127\.0\.0\.1:\d+\/hook failed/);
+  expect(failed.lastError).toBe('connection refused');
   // the email of the same notification went out regardless
   expect((await deliveries(world, row.id)).find((d) => d.channel === 'email')?.status).toBe('sent');
   // not for everyone

@@ -1,13 +1,16 @@
 /**
  * Real local receivers for notification tests: an HTTP webhook receiver (node:http) and an SMTP
  * server (smtp-server), both on 127.0.0.1 with an OS-assigned port, plus a tiny MIME reader.
+ *
+ * A webhook receiver puts its `127.0.0.1:<port>` on the test world's allow-list while it listens
+ * (as WEBHOOK_ALLOW_HOSTS would), so deliveries to it pass the real address check.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import type { ProcessDefinition } from '../../../domain/process/types';
-import { createUser, type TestUser, type World } from './world';
+import { createUser, type TestUser, type World, webhookAllowHosts } from './world';
 
 // --- HTTP ------------------------------------------------------------------------------------
 
@@ -20,11 +23,17 @@ export interface ReceivedRequest {
   // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of any receiver format
   json: any;
   /** What the receiver answered. */
-  status: number | 'hang';
+  status: number | 'hang' | 'stream';
 }
 
-/** Answer for a request: an HTTP status, or `hang` (never answer). `n` counts requests from 1. */
-export type Responder = (req: Omit<ReceivedRequest, 'status'>, n: number) => number | 'hang';
+/**
+ * Answer for a request: an HTTP status, `{status, body}`, `hang` (never answer) or `stream` (answer
+ * 200 and write forever). `n` counts requests from 1.
+ */
+export type Responder = (
+  req: Omit<ReceivedRequest, 'status'>,
+  n: number,
+) => number | 'hang' | 'stream' | { status: number; body: string };
 
 export interface HttpReceiver {
   url: string;
@@ -35,11 +44,17 @@ export interface HttpReceiver {
   respond: Responder;
   /** Body answered with a 2xx (chat platforms want `{"errcode":0}` / `{"code":0}`). */
   okBody: string;
+  /** `127.0.0.1:<port>`, on the world's allow-list unless `disallow()`ed. */
+  hostPort: string;
+  allow(): void;
+  disallow(): void;
+  /** Streams (`stream` answers) that were closed by the sender. */
+  streamsClosed: number;
   close(): Promise<void>;
 }
 
 export async function startHttpReceiver(
-  opts: { respond?: Responder; port?: number; okBody?: string } = {},
+  opts: { respond?: Responder; port?: number; okBody?: string; allowListed?: boolean } = {},
 ): Promise<HttpReceiver> {
   const sockets = new Set<net.Socket>();
   const receiver: HttpReceiver = {
@@ -49,7 +64,12 @@ export async function startHttpReceiver(
     delivered: () => receiver.requests.filter((r) => typeof r.status === 'number' && r.status < 300),
     respond: opts.respond ?? (() => 200),
     okBody: opts.okBody ?? '{"ok":true}',
+    hostPort: '',
+    allow: () => webhookAllowHosts.add(receiver.hostPort),
+    disallow: () => webhookAllowHosts.delete(receiver.hostPort),
+    streamsClosed: 0,
     close: async () => {
+      receiver.disallow();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -66,11 +86,22 @@ export async function startHttpReceiver(
         json = undefined;
       }
       const base = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, json };
-      const status = receiver.respond(base, receiver.requests.length + 1);
+      const answer = receiver.respond(base, receiver.requests.length + 1);
+      const status = typeof answer === 'object' ? answer.status : answer;
       receiver.requests.push({ ...base, status });
       if (status === 'hang') return;
+      if (status === 'stream') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        const timer = setInterval(() => res.write(`${'x'.repeat(1023)}\n`), 2);
+        res.on('close', () => {
+          clearInterval(timer);
+          receiver.streamsClosed += 1;
+        });
+        return;
+      }
       res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(status < 300 ? receiver.okBody : '{"error":"down"}');
+      const body = typeof answer === 'object' ? answer.body : undefined;
+      res.end(body ?? (status < 300 ? receiver.okBody : '{"error":"down"}'));
     });
   });
   server.on('connection', (s) => {
@@ -83,6 +114,8 @@ export async function startHttpReceiver(
   });
   receiver.port = (server.address() as AddressInfo).port;
   receiver.url = `http://127.0.0.1:${receiver.port}/hook`;
+  receiver.hostPort = `127.0.0.1:${receiver.port}`;
+  if (opts.allowListed !== false) receiver.allow();
   return receiver;
 }
 

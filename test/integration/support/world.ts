@@ -4,7 +4,9 @@
  * and the real express app.
  */
 import { randomUUID } from 'node:crypto';
+import dns from 'node:dns';
 import fs from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -19,10 +21,32 @@ import { apiTokens, users } from '../../../db/schema';
 import type { ProcessDefinition, ProcessVersion } from '../../../domain/process/types';
 import { validateProcessDefinition } from '../../../domain/process/validate';
 import type { DeliveryRetryOptions } from '../../../notifications/delivery';
+import type { WebhookTargetPolicy } from '../../../notifications/webhook-target';
 import { ensureSearchAttributes } from '../../../temporal/search-attributes';
 import { createLtcWorker } from '../../../worker';
 
 let runtimeInstalled = false;
+
+/**
+ * What the world's webhooks may reach, as WEBHOOK_ALLOW_HOSTS would say: the local receivers of
+ * notification-receivers.ts add their `127.0.0.1:<port>` here while they listen. Everything else
+ * goes through the real check (only public addresses).
+ */
+export const webhookAllowHosts = new Set<string>();
+
+/** Test DNS answers (name -> addresses), consulted before the real DNS: a name can be made to change its answer. */
+export const testDns = new Map<string, string[]>();
+
+const testLookup: LookupFunction = (hostname, options, callback) => {
+  const answer = testDns.get(hostname.toLowerCase());
+  if (!answer) return dns.lookup(hostname, options, callback);
+  const list = answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  if (options.all) callback(null, list);
+  else callback(null, list[0].address, list[0].family);
+};
+
+/** The API's and the worker's webhook policy in the test world. */
+export const webhookPolicy: WebhookTargetPolicy = { allowHosts: webhookAllowHosts, lookup: testLookup };
 
 export interface World {
   db: DbHandle['db'];
@@ -84,6 +108,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       workflowBundle: { codePath: bundlePath },
       smtpUrl: opts.smtpUrl,
       deliveryRetry: opts.deliveryRetry,
+      webhookPolicy,
     });
     running = worker.run();
   };
@@ -135,6 +160,7 @@ function testApp(
     rateLimitPerMinute: 100_000,
     rateLimitReadsPerMinute: 1_000_000,
     rateLimitFailedAuthPerMinute: 1_000_000,
+    webhookPolicy,
     ...deps,
   }).app;
 }
