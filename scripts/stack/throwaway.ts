@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, recreateDatabase, runMigrations } from '../../db/migrate';
 import { freePort } from './ports';
-import { startEmbeddedPostgres } from './postgres';
+import { removeEmbeddedPostgres, startEmbeddedPostgres } from './postgres';
 import { findOrBuildTemporalCli, startDevServer } from './temporal';
 
 export interface ThrowawayStackOptions {
@@ -76,7 +76,7 @@ export async function startThrowawayStack(opts: ThrowawayStackOptions): Promise<
       const pg = await startEmbeddedPostgres({ dir, port: await freePort(), log });
       cleanups.push(async () => {
         await pg.stop().catch(() => {});
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeEmbeddedPostgres(dir);
       });
       databaseUrl = pg.url(dbName);
       log('embedded Postgres started');
