@@ -56,13 +56,38 @@ async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ 
   return res.body;
 }
 
-/** The failed delivery of the AR's task on `dealId`, as ops see it. */
-async function failedTask(team: Team, dealId: string) {
-  const [row] = await outbox(world, dealId, { kind: 'task', userId: team.ar.id });
-  return eventually(async () => {
+/** A generic webhook that gets the AR's tasks. */
+function arTaskWebhook(team: Team, url: string) {
+  return addWebhook(team, {
+    url,
+    format: 'generic',
+    secret: 'hook-secret',
+    userId: team.ar.id,
+    events: ['task'],
+  });
+}
+
+/** Start a deal: the AR's task is sent to `webhookId` at the first attempt. */
+async function expectSentOnce(team: Team, webhookId: string) {
+  const deal = await createDeal(world, team, processKey);
+  const [row] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
+  const channel = `webhook:${webhookId}`;
+  const sent = await eventually(async () =>
+    (await deliveries(world, row.id)).find((d) => d.channel === channel && d.status === 'sent'),
+  );
+  expect(sent).toMatchObject({ attempts: 1, last_error: null });
+}
+
+/** Start a deal: the AR's task fails on `webhookId` at the first attempt, as ops see it. */
+async function expectFailedAtOnce(team: Team, webhookId: string, lastError: string) {
+  const deal = await createDeal(world, team, processKey);
+  const [row] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
+  const failed = await eventually(async () => {
     const res = await request(world.app).get('/notifications/failed?limit=200').set(team.ops.auth);
     return res.body.items?.find((i: { notificationId: string }) => i.notificationId === row.id);
   });
+  expect(failed).toMatchObject({ channel: `webhook:${webhookId}`, lastError, attempts: 1 });
+  return failed;
 }
 
 test('URLs of internal addresses are refused at creation, naming body.url', async () => {
@@ -111,14 +136,7 @@ test('URLs of internal addresses are refused at creation, naming body.url', asyn
 test('the allow-list lets a local receiver through', async () => {
   const team = await createTeam(world, 'allow');
   const hook = await receiver({ allowListed: false });
-  const body = {
-    url: hook.url,
-    format: 'generic',
-    secret: 'allow-secret',
-    userId: team.ar.id,
-    events: ['task'],
-  };
-  const refused = await postWebhook(team, body);
+  const refused = await postWebhook(team, { url: hook.url, format: 'slack', userId: team.ar.id });
   expect(refused.status).toBe(400);
   expect(refused.body.errors[0]).toMatchObject({
     path: 'body.url',
@@ -126,16 +144,9 @@ test('the allow-list lets a local receiver through', async () => {
   });
 
   hook.allow(); // as WEBHOOK_ALLOW_HOSTS=127.0.0.1:<port> would
-  const webhook = await addWebhook(team, body);
-  const deal = await createDeal(world, team, processKey);
-  const [row] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
-  await eventually(async () => hook.delivered().length === 1);
-  expect(hook.requests[0].json.id).toBe(row.id);
-  await eventually(async () =>
-    (await deliveries(world, row.id)).some(
-      (d) => d.channel === `webhook:${webhook.id}` && d.status === 'sent',
-    ),
-  );
+  const webhook = await arTaskWebhook(team, hook.url);
+  await expectSentOnce(team, webhook.id);
+  expect(hook.delivered()).toHaveLength(1);
 });
 
 test('checked again at delivery: a name that resolved to a public address at creation and to loopback now', async () => {
@@ -144,44 +155,20 @@ test('checked again at delivery: a name that resolved to a public address at cre
   const hook = await receiver();
   const name = `rebind-${world.ns}.example`;
   testDns.set(name, ['93.184.216.34']);
-  const webhook = await addWebhook(team, {
-    url: `http://${name}:${hook.port}/hook`,
-    format: 'generic',
-    secret: 'rebind-secret',
-    userId: team.ar.id,
-    events: ['task'],
-  });
+  const webhook = await arTaskWebhook(team, `http://${name}:${hook.port}/hook`);
   testDns.set(name, ['127.0.0.1']);
 
-  const deal = await createDeal(world, team, processKey);
-  const failed = await failedTask(team, deal.id);
-  expect(failed).toMatchObject({
-    channel: `webhook:${webhook.id}`,
-    lastError: 'address not allowed',
-    attempts: 1,
-  });
+  await expectFailedAtOnce(team, webhook.id, 'address not allowed');
   expect(hook.requests).toHaveLength(0);
 });
 
 test('checked again at delivery: a host taken off the allow-list after creation', async () => {
   const team = await createTeam(world, 'revoked');
   const hook = await receiver();
-  const webhook = await addWebhook(team, {
-    url: hook.url,
-    format: 'generic',
-    secret: 'revoked-secret',
-    userId: team.ar.id,
-    events: ['task'],
-  });
+  const webhook = await arTaskWebhook(team, hook.url);
   hook.disallow();
 
-  const deal = await createDeal(world, team, processKey);
-  const failed = await failedTask(team, deal.id);
-  expect(failed).toMatchObject({
-    channel: `webhook:${webhook.id}`,
-    lastError: 'address not allowed',
-    attempts: 1,
-  });
+  await expectFailedAtOnce(team, webhook.id, 'address not allowed');
   await sleep(500);
   expect(hook.requests).toHaveLength(0);
 });
@@ -190,16 +177,8 @@ test('a failed delivery keeps the status and a reason of our own, never the rece
   const team = await createTeam(world, 'nobody');
   const leak = 'SECRET-INTERNAL-DETAIL db=postgres://admin:pw@10.0.0.5/prod';
   const hook = await receiver({ respond: () => ({ status: 400, body: JSON.stringify({ error: leak }) }) });
-  const webhook = await addWebhook(team, {
-    url: hook.url,
-    format: 'generic',
-    secret: 'nobody-secret',
-    userId: team.ar.id,
-    events: ['task'],
-  });
-  const deal = await createDeal(world, team, processKey);
-  const failed = await failedTask(team, deal.id);
-  expect(failed).toMatchObject({ channel: `webhook:${webhook.id}`, lastError: 'HTTP 400', attempts: 1 });
+  const webhook = await arTaskWebhook(team, hook.url);
+  const failed = await expectFailedAtOnce(team, webhook.id, 'HTTP 400');
   expect(JSON.stringify(failed)).not.toContain('SECRET');
   const stored = await world.sql<{ last_error: string }[]>`
     select last_error from notification_deliveries where channel = ${`webhook:${webhook.id}`}`;
@@ -209,24 +188,8 @@ test('a failed delivery keeps the status and a reason of our own, never the rece
 test('an answer that never ends is cut after a few KB and the delivery counts', async () => {
   const team = await createTeam(world, 'stream');
   const hook = await receiver({ respond: () => 'stream' });
-  const webhook = await addWebhook(team, {
-    url: hook.url,
-    format: 'generic',
-    secret: 'stream-secret',
-    userId: team.ar.id,
-    events: ['task'],
-  });
-  const deal = await createDeal(world, team, processKey);
-  const [row] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
-  await eventually(async () =>
-    (await deliveries(world, row.id)).find(
-      (d) => d.channel === `webhook:${webhook.id}` && d.status === 'sent',
-    ),
-  );
-  expect((await deliveries(world, row.id)).find((d) => d.channel === `webhook:${webhook.id}`)).toMatchObject({
-    attempts: 1,
-    last_error: null,
-  });
+  const webhook = await arTaskWebhook(team, hook.url);
+  await expectSentOnce(team, webhook.id);
   await eventually(async () => hook.streamsClosed === 1);
 });
 
