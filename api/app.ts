@@ -18,6 +18,7 @@ import { createHttpApp } from './http/app';
 import { createMetrics, type Metrics } from './http/metrics';
 import { forbidden } from './http/problem';
 import { createRouteRegistry, type RouteRegistry } from './http/route';
+import { webAppRouter } from './http/web-app';
 import { meRoutes } from './me/routes';
 import { notificationRoutes } from './notifications/routes';
 import { processDefinitionRoutes } from './process-definitions/routes';
@@ -43,6 +44,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Which hosts webhooks may point at (WEBHOOK_ALLOW_HOSTS); default: public addresses only. */
   webhookPolicy?: WebhookTargetPolicy;
+  /** The built web app (web/dist), served under `/app/`; `GET /` redirects there. */
+  webDir?: string;
 }
 
 export interface App {
@@ -50,6 +53,13 @@ export interface App {
   registry: RouteRegistry;
   metrics: Metrics;
 }
+
+/** The OpenAPI document's info (`/openapi.json`; also used to generate the web app's types). */
+export const API_INFO = {
+  title: 'Iron Triangle LTC API',
+  version: '1.0.0',
+  description: 'Large-account deals run as durable Lead-to-Cash workflows, signed off by the Iron Triangle.',
+};
 
 /** After `authenticate`: only ops and admin pass. */
 const opsOnly: RequestHandler = (_req, res, next) => {
@@ -103,13 +113,9 @@ export function createApp(deps: AppDeps): App {
     // Not public: the spec makes only /healthz, /readyz, /openapi.json and /docs public.
     metricsGuard: [auth.read, opsOnly],
     trustProxy: deps.trustProxy,
-    openapi: {
-      title: 'Iron Triangle LTC API',
-      version: '1.0.0',
-      description:
-        'Large-account deals run as durable Lead-to-Cash workflows, signed off by the Iron Triangle.',
-    },
+    openapi: API_INFO,
     routes: (a) => {
+      if (deps.webDir) a.use(webAppRouter(deps.webDir));
       a.use(healthRoutes(registry, deps));
       a.use('/deals', dealRoutes(registry, { db: deps.db, deals, metrics }));
       a.use(userRoutes(registry, feature));

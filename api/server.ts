@@ -1,6 +1,7 @@
 /**
  * The API process (`npm run api`). Scale it by running more of them behind a load balancer.
  */
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { env } from '../config/env';
 import { createDb } from '../db/client';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     rateLimitFailedAuthPerMinute: config.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
     webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
+    webDir: path.resolve(__dirname, '..', 'web', 'dist'),
   });
   const server = app.listen(config.PORT, () => {
     logger.info({ port: config.PORT }, 'api ready');
