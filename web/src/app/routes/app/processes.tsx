@@ -1,0 +1,3 @@
+export function ProcessesRoute() {
+  return <div>processes</div>;
+}

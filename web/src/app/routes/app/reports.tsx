@@ -1,0 +1,3 @@
+export function ReportsRoute() {
+  return <div>reports</div>;
+}

@@ -1,0 +1,5 @@
+import { TasksTable } from '@/features/signoffs/components/tasks-table';
+
+export function TasksRoute() {
+  return <TasksTable />;
+}
