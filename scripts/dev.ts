@@ -3,7 +3,8 @@
  *   1. a Temporal dev server (TEMPORAL_ADDRESS to use another) persisted under .data/, with the UI;
  *   2. Postgres: DATABASE_URL, or an embedded real Postgres under .data/postgres;
  *   3. migrations and idempotent demo data (process, org, one deal) with printed tokens;
- *   4. the worker and the API as child processes, each restartable and scalable alone.
+ *   4. the web app, built when missing or changed (scripts/web-build.ts);
+ *   5. the worker and the API as child processes, each restartable and scalable alone.
  * Ctrl-C stops everything; the worker drains gracefully. A second start keeps every deal.
  *
  * The servers, the worker and the API run in process groups of their own, so a terminal's Ctrl-C
@@ -21,6 +22,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { DEMO_USERS, seedDemo } from './seed';
 import { isPortOpen } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
+import { ensureWebBuild } from './web-build';
 import {
   type DevServer,
   findOrBuildTemporalCli,
@@ -139,6 +141,8 @@ async function main(): Promise<void> {
     if (await isPortOpen(config.PORT)) {
       throw new Error(`Port ${config.PORT} is already in use: stop what uses it or set PORT.`);
     }
+    // The web app the API serves under /app/: built only when missing or its sources changed.
+    await ensureWebBuild(log);
     launch('worker', 'worker.ts');
     launch('api', 'api/server.ts');
 
