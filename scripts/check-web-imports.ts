@@ -34,7 +34,8 @@ export function layerOf(file: string): Layer {
 /** The web/src-relative target of an import, or undefined for a package. */
 export function resolveSpecifier(from: string, specifier: string): string | undefined {
   if (specifier.startsWith('@/')) return path.posix.normalize(specifier.slice(2));
-  if (specifier.startsWith('.')) return path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier));
+  if (specifier.startsWith('.'))
+    return path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier));
   return undefined;
 }
 
@@ -52,7 +53,8 @@ export function checkImports(files: SourceFile[]): Violation[] {
       }
       const to = layerOf(target);
       const fail = (message: string) => out.push({ file: f.path, specifier, message });
-      if (to.kind === 'app' && from.kind !== 'app' && from.kind !== 'entry') fail('only the app imports the app');
+      if (to.kind === 'app' && from.kind !== 'app' && from.kind !== 'entry')
+        fail('only the app imports the app');
       else if (to.kind === 'feature' && from.kind === 'shared') fail('shared code must not import a feature');
       else if (to.kind === 'feature' && from.kind === 'feature' && to.name !== from.name)
         fail(`feature "${from.name}" must not import feature "${to.name}": compose them in app/`);

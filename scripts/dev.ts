@@ -22,7 +22,6 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { DEMO_USERS, seedDemo } from './seed';
 import { isPortOpen } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
-import { ensureWebBuild } from './web-build';
 import {
   type DevServer,
   findOrBuildTemporalCli,
@@ -30,6 +29,7 @@ import {
   startDevServer,
   stopChild,
 } from './stack/temporal';
+import { ensureWebBuild } from './web-build';
 
 const root = path.resolve(__dirname, '..');
 const log = (msg: string) => console.log(`[ltc] ${msg}`);

@@ -11,7 +11,12 @@ describe('web import rule: app → features → shared', () => {
       checkImports([
         file('main.tsx', './app'),
         file('app/router.tsx', '@/features/deals/components/deal-view', '@/lib/api/client', './routes/x'),
-        file('features/deals/components/a.tsx', '../api/deals', '@/features/deals/lib/board', '@/components/money'),
+        file(
+          'features/deals/components/a.tsx',
+          '../api/deals',
+          '@/features/deals/lib/board',
+          '@/components/money',
+        ),
         file('lib/api/queries.ts', './client', 'react'),
       ]),
     ).toEqual([]);

@@ -1,3 +1,6 @@
+/** Loaded on demand, with its charts in a chunk of their own. */
+import { ReportsView } from '@/features/reports/components/reports-view';
+
 export function ReportsRoute() {
-  return <div>reports</div>;
+  return <ReportsView />;
 }

@@ -1,0 +1,51 @@
+/** Reports for managers (their line) and ops: pipeline, SLA and credit. */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '@/lib/api/client';
+import { queryKeys } from '@/lib/api/query-keys';
+import type { CreditReport } from '@/lib/api/types';
+
+export interface Period {
+  from: string;
+  to: string;
+}
+
+export function usePipelineReport(processKey?: string) {
+  return useQuery({
+    queryKey: [...queryKeys.reports, 'pipeline', processKey ?? ''],
+    queryFn: () =>
+      unwrap(api.GET('/reports/pipeline', { params: { query: processKey ? { processKey } : {} } })),
+  });
+}
+
+export function useSlaReport(period: Period, processKey?: string) {
+  return useQuery({
+    queryKey: [...queryKeys.reports, 'sla', period.from, period.to, processKey ?? ''],
+    placeholderData: keepPreviousData,
+    queryFn: () =>
+      unwrap(
+        api.GET('/reports/sla', { params: { query: { ...period, ...(processKey ? { processKey } : {}) } } }),
+      ),
+  });
+}
+
+/** Every page of the credit report for the period. */
+export function useCreditReport(period: Period, processKey?: string) {
+  return useQuery({
+    queryKey: [...queryKeys.reports, 'credit', period.from, period.to, processKey ?? ''],
+    placeholderData: keepPreviousData,
+    queryFn: async () => {
+      const items: CreditReport['items'] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await unwrap(
+          api.GET('/reports/credit', {
+            params: { query: { ...period, ...(processKey ? { processKey } : {}), limit: 200, cursor } },
+          }),
+        );
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return items;
+    },
+  });
+}
