@@ -2,9 +2,11 @@
  * `npm start`: the whole system on one machine, on embedded defaults.
  *   1. a Temporal dev server (TEMPORAL_ADDRESS to use another) persisted under .data/, with the UI;
  *   2. Postgres: DATABASE_URL, or an embedded real Postgres under .data/postgres;
- *   3. migrations and idempotent demo data (process, org, one deal) with printed tokens;
+ *   3. migrations, search attributes;
  *   4. the web app, built when missing or changed (scripts/web-build.ts);
- *   5. the worker and the API as child processes, each restartable and scalable alone.
+ *   5. the worker and the API as child processes, each restartable and scalable alone;
+ *   6. idempotent demo data (process, two teams, demo deals made through the API on the first
+ *      start) and a sign-in link per demo user.
  * Ctrl-C stops everything; the worker drains gracefully. A second start keeps every deal.
  *
  * The servers, the worker and the API run in process groups of their own, so a terminal's Ctrl-C
@@ -14,7 +16,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { devEnv } from '../config/env';
 import { createDb } from '../db/client';
 import { ensureDatabase, runMigrations } from '../db/migrate';
@@ -108,7 +110,6 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     closers.push(() => connection.close());
     await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const handle = createDb(databaseUrl, { max: 2 });
     closers.push(() => handle.close());
 
@@ -146,30 +147,33 @@ async function main(): Promise<void> {
     launch('worker', 'worker.ts');
     launch('api', 'api/server.ts');
 
+    await waitForReady(`http://127.0.0.1:${config.PORT}/readyz`);
     const seeded = await seedDemo({
       db: handle.db,
-      temporal,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      namespace: config.TEMPORAL_NAMESPACE,
       dataDir,
       root,
+      apiUrl: `http://127.0.0.1:${config.PORT}`,
+      log,
     });
-    await waitForReady(`http://127.0.0.1:${config.PORT}/readyz`);
 
     const api = `http://localhost:${config.PORT}`;
     const lines = [
       '',
       'Iron Triangle LTC is ready.',
+      `  Web app      ${api}/app/`,
       `  API          ${api}`,
       `  API docs     ${api}/docs`,
       `  Temporal UI  ${uiUrl ?? '(not started: using TEMPORAL_ADDRESS)'}`,
       `  Postgres     ${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}`,
       '',
-      `Demo deal: ${api}/deals/${seeded.demoDealId}  (process ltc-standard v${seeded.processVersion})`,
-      'Demo users and their API tokens (Authorization: Bearer <token>):',
-      ...DEMO_USERS.map((u) => `  ${u.id.padEnd(9)} ${u.roles.join(',').padEnd(8)} ${seeded.tokens[u.id]}`),
+      `Demo deal: ${api}/app/deals/${seeded.demoDealId}  (process ltc-standard v${seeded.processVersion})`,
+      'Sign in as a demo user (the link keeps the token in that browser tab only):',
+      ...DEMO_USERS.map(
+        (u) => `  ${u.id.padEnd(9)} ${u.roles.join(',').padEnd(8)} ${api}/app/#token=${seeded.tokens[u.id]}`,
+      ),
       '',
-      `Try: curl -H "Authorization: Bearer ${seeded.tokens['ar-li']}" ${api}/me/tasks`,
+      'API tokens are the same (Authorization: Bearer <token>), e.g.',
+      `  curl -H "Authorization: Bearer ${seeded.tokens['ar-li']}" ${api}/me/tasks`,
       'Press Ctrl-C to stop.',
       '',
     ];
