@@ -30,7 +30,10 @@ export function webAppRouter(dir: string): Router {
   const index = path.join(dir, 'index.html');
 
   router.get('/', (_req, res) => res.redirect(302, `${WEB_APP_PATH}/`));
-  router.get(WEB_APP_PATH, (_req, res) => res.redirect(301, `${WEB_APP_PATH}/`));
+  // Non-strict routing matches `/app/` here too: only the bare `/app` is redirected.
+  router.get(WEB_APP_PATH, (req, res, next) =>
+    req.originalUrl.split('?')[0] === WEB_APP_PATH ? res.redirect(301, `${WEB_APP_PATH}/`) : next(),
+  );
   router.use(WEB_APP_PATH, (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
