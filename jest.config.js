@@ -1,6 +1,7 @@
 /**
- * Two projects: `unit` (pure code, no servers) and `integration` (real Temporal dev server and
- * real Postgres, started by scripts/test-stack.ts before jest runs; run --runInBand).
+ * Three projects: `unit` (pure code, no servers), `integration` (real Temporal dev server and
+ * real Postgres, started by scripts/test.ts before jest runs; run --runInBand) and `browser` (the
+ * same stack with the built web app, driven in headless Chromium).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
@@ -24,6 +25,15 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+    {
+      displayName: 'browser',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/browser'],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      globalSetup: '<rootDir>/test/browser/global-setup.ts',
+      globalTeardown: '<rootDir>/test/browser/global-teardown.ts',
     },
   ],
 };

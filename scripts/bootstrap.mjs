@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const command = process.argv[2] ?? 'start';
 const rest = process.argv.slice(3);
-const targets = { start: 'scripts/dev.ts', test: 'scripts/test.ts', bench: 'scripts/bench-signoff.ts' };
+const targets = {
+  start: 'scripts/dev.ts',
+  test: 'scripts/test.ts',
+  bench: 'scripts/bench-signoff.ts',
+  screenshots: 'scripts/screenshots.ts',
+};
 if (!targets[command]) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(targets).join('|')}> [args]`);
   process.exit(2);

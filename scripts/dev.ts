@@ -22,7 +22,7 @@ import { createDb } from '../db/client';
 import { ensureDatabase, runMigrations } from '../db/migrate';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { DEMO_USERS, seedDemo } from './seed';
-import { isPortOpen } from './stack/ports';
+import { isPortOpen, waitForHttpOk } from './stack/ports';
 import { type EmbeddedPg, startEmbeddedPostgres } from './stack/postgres';
 import {
   type DevServer,
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     launch('worker', 'worker.ts');
     launch('api', 'api/server.ts');
 
-    await waitForReady(`http://127.0.0.1:${config.PORT}/readyz`);
+    await waitForHttpOk(`http://127.0.0.1:${config.PORT}/readyz`);
     const seeded = await seedDemo({
       db: handle.db,
       dataDir,
@@ -181,20 +181,6 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error(`[ltc] ${err instanceof Error ? err.message : String(err)}`);
     await shutdown(1);
-  }
-}
-
-async function waitForReady(url: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the API did not become ready at ${url}`);
-    await new Promise((r) => setTimeout(r, 300));
   }
 }
 

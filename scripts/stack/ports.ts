@@ -25,3 +25,18 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** Resolves once `url` answers 2xx; throws after `timeoutMs`. */
+export async function waitForHttpOk(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

@@ -75,6 +75,8 @@ export interface WorldOptions {
   smtpUrl?: string;
   /** Notification delivery retry policy (e.g. a short overall budget). */
   deliveryRetry?: Partial<DeliveryRetryOptions>;
+  /** Serve this built web app under /app/ (the browser tests). */
+  webDir?: string;
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
@@ -119,7 +121,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     running = undefined;
   };
   await startWorker();
-  const app = testApp({ db: handle.db, temporal: client, taskQueue, publicUrl });
+  const app = testApp({ db: handle.db, temporal: client, taskQueue, publicUrl, webDir: opts.webDir });
   return {
     db: handle.db,
     sql: handle.sql,
