@@ -5,13 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './stack/chromium';
+import { definitionToYaml } from '../web/src/features/processes/lib/definition-yaml';
+import { ensureCjkFont, launchChromium } from './stack/chromium';
 import { startDemoStack } from './stack/demo-stack';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'screenshots');
 const log = (msg: string) => console.log(`[screenshots] ${msg}`);
 
 async function main(): Promise<void> {
+  ensureCjkFont(log);
   const stack = await startDemoStack('shots', log);
   const browser = await launchChromium({ log });
   try {
@@ -69,18 +71,17 @@ async function main(): Promise<void> {
     await shot(tasks, '09-deal-member', true);
 
     const ops = await as('ops-liu', 'en-US', '/processes');
-    await ops.locator('.cm-content').waitFor();
-    await ops.locator('.cm-content').click();
-    await ops.keyboard.press('Control+Home');
-    await ops.keyboard.press('End');
-    // Break the first stage's deadline, validate: the error is marked on its line.
-    const editor = ops.locator('.cm-content');
-    await editor.press('Control+f').catch(() => {});
-    await ops.keyboard.press('Escape');
-    const text = (await editor.innerText()).replace(/within: 5d/, 'within: 5 days');
+    const editor = ops.getByRole('textbox', { name: 'YAML editor for the process definition' });
+    await editor.filter({ hasText: 'key: ltc-standard' }).waitFor();
+    // Break the first stage's deadline and validate: the error is marked on its line.
+    const latest = await fetch(`${stack.apiUrl}/process-definitions/ltc-standard`, {
+      headers: { Authorization: `Bearer ${tokens['ops-liu']}` },
+    }).then((r) => r.json() as Promise<{ definition: unknown }>);
     await editor.click();
     await ops.keyboard.press('Control+a');
-    await ops.keyboard.insertText(text);
+    await ops.keyboard.insertText(
+      definitionToYaml(latest.definition).replace('within: 5d', 'within: 5 days'),
+    );
     await ops.getByRole('button', { name: 'Validate' }).click();
     await ops.getByTestId('validation-errors').waitFor();
     await shot(ops, '10-process-editor-error');

@@ -94,3 +94,15 @@ export async function launchChromium(opts: { log?: (msg: string) => void } = {})
     },
   };
 }
+
+/** Chinese labels need a CJK font, which a minimal system lacks: installs a small one when none is there. */
+export function ensureCjkFont(log: (msg: string) => void = console.log): void {
+  const fonts = spawnSync('fc-list', [':lang=zh'], { encoding: 'utf8' });
+  if (fonts.status === 0 && fonts.stdout.trim()) return;
+  log('no Chinese font: running `apt-get install -y fonts-wqy-microhei`...');
+  const res = spawnSync('apt-get', ['install', '-y', 'fonts-wqy-microhei'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (res.status !== 0) log('could not install a Chinese font: Chinese labels will show as boxes');
+}

@@ -6,8 +6,8 @@
 import { eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { stringify } from 'yaml';
 import { apiTokens } from '../../db/schema';
+import { definitionToYaml } from '../../web/src/features/processes/lib/definition-yaml';
 import { dealApi } from '../integration/support/api';
 import {
   applyDefinition,
@@ -83,7 +83,7 @@ test('sign-in as a member, a manager and ops: each lands on its screen; a sign-i
   await member.getByRole('button', { name: 'Sign in' }).click();
   await member.getByRole('heading', { name: 'My sign-offs' }).waitFor();
   expect(new URL(member.url()).pathname).toBe('/app/me/tasks');
-  expect(await member.getByRole('navigation', { name: 'Main navigation' }).innerText()).not.toContain(
+  expect(await member.getByRole('navigation', { name: 'Main navigation' }).textContent()).not.toContain(
     'Pipeline',
   );
 
@@ -163,7 +163,7 @@ test('a manager finds an overdue deal on the board, opens it and reassigns a rol
 
   const page = await open(org.manager, `/pipeline?process=${encodeURIComponent(lateKey)}`);
   await page.getByRole('heading', { name: 'Pipeline' }).waitFor();
-  await page.getByRole('checkbox', { name: 'Overdue only' }).check();
+  await page.getByRole('checkbox', { name: 'Overdue only' }).click();
   await page.waitForURL(/overdue=1/);
   const card = page.locator(`.deal-card[data-deal-id="${id}"]`);
   await card.locator('[data-badge="overdue"]').waitFor();
@@ -188,13 +188,14 @@ test('a manager finds an overdue deal on the board, opens it and reassigns a rol
 
 test('ops validate a broken definition (the error on its line), fix it and apply it', async () => {
   const latest = await request(bw.world.app).get(`/process-definitions/${processKey}`).set(org.ops.auth);
-  const yaml = stringify(latest.body.definition);
+  const yaml = definitionToYaml(latest.body.definition);
   const broken = yaml.replace('within: 5d', 'within: 5 days');
   const brokenLine = broken.split('\n').findIndex((l) => l.includes('within: 5 days')) + 1;
   expect(brokenLine).toBeGreaterThan(1);
 
   const page = await open(org.ops, '/processes');
   await page.getByRole('button', { name: new RegExp(processKey) }).click();
+  await page.getByRole('button', { name: new RegExp(processKey), pressed: true }).waitFor();
   const editor = page.getByRole('textbox', { name: 'YAML editor for the process definition' });
   await editor.filter({ hasText: `key: ${processKey}` }).waitFor();
   const replaceText = async (text: string) => {
@@ -206,10 +207,10 @@ test('ops validate a broken definition (the error on its line), fix it and apply
   await page.getByRole('button', { name: 'Validate' }).click();
   const error = page.getByTestId('validation-errors').locator('li').first();
   await error.waitFor();
-  expect(await error.innerText()).toMatch(new RegExp(`^Line ${brokenLine}: stages\\[0\\]\\.sla\\.within: `));
+  expect(await error.textContent()).toMatch(new RegExp(`^Line ${brokenLine}: stages\\[0\\]\\.sla\\.within: `));
   expect(await error.getAttribute('data-line')).toBe(String(brokenLine));
-  // The editor marks the line too.
-  await page.locator('.cm-lintRange-error').first().waitFor();
+  // The editor marks the line too, and shows it.
+  await page.locator('.cm-line', { hasText: 'within: 5 days' }).locator('.cm-lintRange-error').waitFor();
 
   await replaceText(yaml.replace('within: 5d', 'within: 6d'));
   await page.getByRole('button', { name: 'Validate' }).click();
@@ -276,7 +277,7 @@ test('two people act at once: the second gets the API’s 409 detail and sees th
     .set(org.ops.auth)
     .send({ reason: 'again' });
   expect(same.status).toBe(409);
-  expect(await refusal.innerText()).toContain(same.body.detail);
+  expect(await refusal.textContent()).toContain(same.body.detail);
   // The page shows the real state: on hold, with Resume.
   await opsPage.locator(`.deal-page[data-status="on_hold"]`).waitFor();
   await opsPage.getByRole('button', { name: 'Resume' }).waitFor();

@@ -3,15 +3,15 @@
  * Validate (each error marked on its line, by path), a diff against the latest version, and Apply.
  * Ops edit and apply; everyone else reads.
  */
-import { Alert, App, Button, Card, Empty, List, Select, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Select, Space, Spin, Tag, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
-import { stringify } from 'yaml';
 import { ApiErrorAlert } from '@/components/api-error';
 import { ApiError } from '@/lib/api/client';
 import { useProcessList, useProcessVersion } from '@/lib/api/queries';
 import { formatDateTime } from '@/lib/format';
 import { useLocale, useLocalized, useT } from '@/lib/i18n';
 import { useApplyDefinition, useValidateDefinition } from '../api/processes';
+import { definitionToYaml } from '../lib/definition-yaml';
 import { lineOfPath } from '../lib/yaml-lines';
 import { YamlDiff } from './yaml-diff';
 import { type LineDiagnostic, YamlEditor } from './yaml-editor';
@@ -36,8 +36,11 @@ export function ProcessEditor({ canApply }: { canApply: boolean }) {
   const [version, setVersion] = useState<number>();
   const shownVersion = version ?? latest.data?.version;
   const shown = useProcessVersion(selectedKey, shownVersion);
-  const original = useMemo(() => (shown.data ? stringify(shown.data.definition) : ''), [shown.data]);
-  const latestText = useMemo(() => (latest.data ? stringify(latest.data.definition) : ''), [latest.data]);
+  const original = useMemo(() => (shown.data ? definitionToYaml(shown.data.definition) : ''), [shown.data]);
+  const latestText = useMemo(
+    () => (latest.data ? definitionToYaml(latest.data.definition) : ''),
+    [latest.data],
+  );
   const [text, setText] = useState('');
   const [findings, setFindings] = useState<Finding[] | null>(null);
   const [showDiff, setShowDiff] = useState(false);
@@ -99,15 +102,16 @@ export function ProcessEditor({ canApply }: { canApply: boolean }) {
       {!canApply && <Alert type="info" showIcon title={t('process.readOnly')} style={{ marginBottom: 12 }} />}
       <div className="process-layout">
         <Card size="small" title={t('process.definitions')}>
-          <List
-            size="small"
-            dataSource={list.data?.items ?? []}
-            renderItem={(p) => (
-              <List.Item>
-                <Button
-                  type={p.key === selectedKey ? 'primary' : 'text'}
-                  block
-                  style={{ textAlign: 'left', height: 'auto', whiteSpace: 'normal' }}
+          <ul className="process-list">
+            {(list.data?.items ?? []).map((p) => (
+              <li key={p.key}>
+                <button
+                  type="button"
+                  className={
+                    p.key === selectedKey
+                      ? 'process-list__item process-list__item--active'
+                      : 'process-list__item'
+                  }
                   aria-pressed={p.key === selectedKey}
                   onClick={() => {
                     setKey(p.key);
@@ -115,17 +119,14 @@ export function ProcessEditor({ canApply }: { canApply: boolean }) {
                     setShowDiff(false);
                   }}
                 >
-                  <span>
-                    {localized(p.name, p.key)}
-                    <br />
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      {p.key} · v{p.version}
-                    </Typography.Text>
+                  <span className="process-list__name">{localized(p.name, p.key)}</span>
+                  <span className="process-list__key">
+                    {p.key} · v{p.version}
                   </span>
-                </Button>
-              </List.Item>
-            )}
-          />
+                </button>
+              </li>
+            ))}
+          </ul>
         </Card>
         <Card
           size="small"

@@ -76,6 +76,8 @@ export function YamlEditor({
         return { from: line.from, to: line.to, severity: d.severity, message: d.message };
       });
     v.dispatch(setDiagnostics(v.state, marks));
+    // Bring the first finding into view, so its line and marker are seen.
+    if (marks[0]) v.dispatch({ effects: EditorView.scrollIntoView(marks[0].from, { y: 'center' }) });
   }, [diagnostics]);
 
   return <div ref={host} className="yaml-editor" data-testid="yaml-editor" />;
