@@ -15,6 +15,7 @@ const targets = {
   test: 'scripts/test.ts',
   bench: 'scripts/bench-signoff.ts',
   screenshots: 'scripts/screenshots.ts',
+  'bench-board': 'scripts/bench-board.ts',
 };
 if (!targets[command]) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(targets).join('|')}> [args]`);

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     await shot(tasks, '07-my-signoffs');
     await tasks.getByTestId('inbox').click();
     await tasks.locator('.inbox').waitFor();
+    await tasks.waitForTimeout(500); // the popover's fade-in
     await shot(tasks, '08-inbox');
     await tasks.keyboard.press('Escape');
     await tasks.getByTestId('tasks').getByRole('link').first().click();

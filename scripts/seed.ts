@@ -50,7 +50,7 @@ export const DEMO_USERS = [
   },
   {
     id: 'ar-li',
-    name: 'Li Na (AR)',
+    name: 'Li Na',
     email: 'li@demo.ltc',
     roles: ['member'],
     managerId: 'mgr-wang',
@@ -59,7 +59,7 @@ export const DEMO_USERS = [
   },
   {
     id: 'sr-chen',
-    name: 'Chen Wei (SR)',
+    name: 'Chen Wei',
     email: 'chen@demo.ltc',
     roles: ['member'],
     managerId: 'mgr-wang',
@@ -68,7 +68,7 @@ export const DEMO_USERS = [
   },
   {
     id: 'fr-zhang',
-    name: 'Zhang Min (FR)',
+    name: 'Zhang Min',
     email: 'zhang@demo.ltc',
     roles: ['member'],
     managerId: 'mgr-wang',
@@ -86,7 +86,7 @@ export const DEMO_USERS = [
   },
   {
     id: 'ar-zhou',
-    name: 'Zhou Jie (AR)',
+    name: 'Zhou Jie',
     email: 'zhou@demo.ltc',
     roles: ['member'],
     managerId: 'mgr-sun',
@@ -95,7 +95,7 @@ export const DEMO_USERS = [
   },
   {
     id: 'sr-wu',
-    name: 'Wu Hao (SR)',
+    name: 'Wu Hao',
     email: 'wu@demo.ltc',
     roles: ['member'],
     managerId: 'mgr-sun',
@@ -104,7 +104,7 @@ export const DEMO_USERS = [
   },
   {
     id: 'fr-huang',
-    name: 'Huang Lei (FR)',
+    name: 'Huang Lei',
     email: 'huang@demo.ltc',
     roles: ['member'],
     managerId: 'mgr-sun',

@@ -197,7 +197,7 @@ export const en = {
   'process.diff': 'Diff against the latest version',
   'process.valid': 'Valid',
   'process.validWarnings': 'Valid, with {count} warnings',
-  'process.invalid': '{count} errors',
+  'process.invalid': 'Invalid: {count} error(s)',
   'process.errorAt': 'Line {line}: {path}: {message}',
   'process.errorNoLine': '{path}: {message}',
   'process.applied': 'Applied as version {version}',

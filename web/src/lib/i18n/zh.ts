@@ -199,7 +199,7 @@ export const zh: Record<MessageKey, string> = {
   'process.diff': '与最新版本对比',
   'process.valid': '校验通过',
   'process.validWarnings': '校验通过，有 {count} 条警告',
-  'process.invalid': '{count} 个错误',
+  'process.invalid': '无效：{count} 个错误',
   'process.errorAt': '第 {line} 行：{path}：{message}',
   'process.errorNoLine': '{path}：{message}',
   'process.applied': '已发布为版本 {version}',

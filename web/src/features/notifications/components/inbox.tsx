@@ -35,7 +35,12 @@ export function Inbox() {
             <li key={n.id} className={n.readAt ? 'inbox__item' : 'inbox__item inbox__item--unread'}>
               <div>
                 <Tag color={KIND_COLOR[n.kind]}>{t(`inbox.kind.${n.kind}` as MessageKey)}</Tag>
-                <Link to={paths.deal(n.dealId)} onClick={() => !n.readAt && markRead.mutate(n.id)}>
+                <Link
+                  to={paths.deal(n.dealId)}
+                  className="inbox__text"
+                  title={n.text}
+                  onClick={() => !n.readAt && markRead.mutate(n.id)}
+                >
                   {n.text}
                 </Link>
               </div>

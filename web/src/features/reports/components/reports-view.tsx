@@ -106,7 +106,6 @@ function SlaSection({ period }: { period: Period }) {
   const stages = report.data?.stages ?? [];
   type StageRow = SlaReport['stages'][number];
   type OverdueRow = SlaReport['overdue'][number];
-  const hours = (ms: number | null) => (ms === null ? 0 : Math.round((ms / 3_600_000) * 10) / 10);
   return (
     <Card title={t('reports.sla')} data-testid="report-sla">
       <ApiErrorAlert error={report.error} />
@@ -118,11 +117,11 @@ function SlaSection({ period }: { period: Period }) {
           <Bars
             data={stages.map((s) => ({
               label: localized(s.stageName, s.stageKey),
-              value: hours(s.medianMs),
+              value: s.medianMs ?? 0,
             }))}
             color="#0e9384"
             title={`${t('reports.timePerStage')} (${t('reports.median')})`}
-            format={(v) => formatDuration(v * 3_600_000, locale)}
+            format={(v) => formatDuration(v, locale)}
           />
         </ChartSlot>
       )}
@@ -224,7 +223,6 @@ function CreditSection({ period }: { period: Period }) {
           {currency && (
             <ChartSlot>
               <Bars
-                horizontal
                 data={items
                   .filter((i) => i.currency === currency)
                   .map((i) => ({ label: i.name, value: i.credit }))}
