@@ -466,7 +466,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Deactivate or reactivate a user (admin)
+         * @description `active: false` refuses every token of the user at once (401) until `active: true` restores them. Admins cannot deactivate themselves (409).
+         */
+        patch: operations["patchUsersById"];
         trace?: never;
     };
     "/users/{id}/tokens": {
@@ -961,6 +965,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -1121,7 +1136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1256,6 +1271,17 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1410,7 +1436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1566,7 +1592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1722,7 +1748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1881,7 +1907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2035,7 +2061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2195,7 +2221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2300,6 +2326,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -2390,6 +2427,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -2448,7 +2496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2521,6 +2569,17 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,7 +2682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2699,6 +2758,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -2760,6 +2830,17 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2861,7 +2942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2931,6 +3012,17 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3043,6 +3135,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -3104,6 +3207,17 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3178,6 +3292,17 @@ export interface operations {
             /** @description Unsupported Media Type */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3309,6 +3434,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -3362,6 +3498,17 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3431,6 +3578,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -3464,7 +3622,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description false: deactivated by an admin; every token of the user answers 401 */
+                            active: boolean;
                             createdAt: string;
+                            deactivatedAt: string | null;
                             email: string;
                             groups: string[];
                             id: string;
@@ -3491,6 +3652,17 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3539,7 +3711,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description false: deactivated by an admin; every token of the user answers 401 */
+                        active: boolean;
                         createdAt: string;
+                        deactivatedAt: string | null;
                         email: string;
                         groups: string[];
                         id: string;
@@ -3599,7 +3774,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3639,7 +3814,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description false: deactivated by an admin; every token of the user answers 401 */
+                        active: boolean;
                         createdAt: string;
+                        deactivatedAt: string | null;
                         email: string;
                         groups: string[];
                         id: string;
@@ -3672,6 +3850,133 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchUsersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description false deactivates the user (all their tokens answer 401); true reactivates */
+                    active: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description false: deactivated by an admin; every token of the user answers 401 */
+                        active: boolean;
+                        createdAt: string;
+                        deactivatedAt: string | null;
+                        email: string;
+                        groups: string[];
+                        id: string;
+                        /** @enum {string} */
+                        locale: "zh" | "en";
+                        managerId: string | null;
+                        name: string;
+                        roles: ("admin" | "ops" | "manager" | "member")[];
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3714,6 +4019,7 @@ export interface operations {
                     "application/json": {
                         items: {
                             createdAt: string;
+                            expiresAt: string | null;
                             id: string;
                             label: string | null;
                             revokedAt: string | null;
@@ -3759,6 +4065,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the body carries a requestId found in the logs */
             500: {
                 headers: {
@@ -3782,6 +4099,11 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601 date-time after which the token answers 401; default: it does not expire
+                     */
+                    expiresAt?: string;
                     label?: string;
                 };
             };
@@ -3795,6 +4117,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         createdAt: string;
+                        expiresAt: string | null;
                         id: string;
                         /** @description Shown once, only its hash is stored */
                         token: string;
@@ -3846,7 +4169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3923,7 +4246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3961,7 +4284,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description false: deactivated by an admin; every token of the user answers 401 */
+                        active: boolean;
                         createdAt: string;
+                        deactivatedAt: string | null;
                         email: string;
                         groups: string[];
                         id: string;
@@ -3976,6 +4302,17 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4031,6 +4368,17 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4111,7 +4459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4158,7 +4506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4210,6 +4558,17 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4278,7 +4637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4348,6 +4707,17 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4435,7 +4805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4511,7 +4881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded for this token */
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
