@@ -247,25 +247,33 @@ export type DemoApi = (
 ) => Promise<Reply>;
 
 export function httpDemoApi(apiUrl: string, tokens: Record<string, string>): DemoApi {
-  return async (user, method, path, body, headers = {}) => {
+  const call: DemoApi = async (user, method, path, body, headers = {}) => {
     const token = tokens[user];
     if (!token) throw new Error(`no demo token for ${user}`);
-    const res = await fetch(apiUrl + path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? JSON.parse(text) : null,
-      replayed: res.headers.get('idempotent-replayed') === 'true',
-    };
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(apiUrl + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      // Over the per-user rate limit: wait as told and send the same request again.
+      if (res.status === 429 && attempt < 20) {
+        await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
+        continue;
+      }
+      return {
+        status: res.status,
+        body: text ? JSON.parse(text) : null,
+        replayed: res.headers.get('idempotent-replayed') === 'true',
+      };
+    }
   };
+  return call;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -288,7 +296,7 @@ async function advance(api: DemoApi, p: DealPlan, id: string, target: string | n
     if (Date.now() > deadline) throw new Error(`${p.key}: stuck at ${d.stage.key}`);
     const next = d.stage.waitingOn[0];
     if (!next) {
-      await sleep(100); // decided: the workflow is entering the next stage
+      await sleep(250); // decided: the workflow is entering the next stage
     } else {
       const r = await api(next.userId, 'POST', `/deals/${id}/signoffs`, {
         stage: d.stage.key,
@@ -310,7 +318,7 @@ async function waitForStageChange(api: DemoApi, p: DealPlan, id: string, from: s
     const d = await getDeal(api, p.team.manager, id);
     if (d.status !== 'active' || d.stage?.key !== from) return;
     if (Date.now() > deadline) throw new Error(`${p.key}: still at ${from}`);
-    await sleep(100);
+    await sleep(250);
   }
 }
 

@@ -56,6 +56,7 @@ export async function startDemoStack(name: string, log: (msg: string) => void): 
       PORT: String(port),
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '100000',
+      RATE_LIMIT_READS_PER_MINUTE: '1000000',
     };
     for (const file of ['worker.ts', 'api/server.ts']) {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], {

@@ -207,7 +207,9 @@ test('ops validate a broken definition (the error on its line), fix it and apply
   await page.getByRole('button', { name: 'Validate' }).click();
   const error = page.getByTestId('validation-errors').locator('li').first();
   await error.waitFor();
-  expect(await error.textContent()).toMatch(new RegExp(`^Line ${brokenLine}: stages\\[0\\]\\.sla\\.within: `));
+  expect(await error.textContent()).toMatch(
+    new RegExp(`^Line ${brokenLine}: stages\\[0\\]\\.sla\\.within: `),
+  );
   expect(await error.getAttribute('data-line')).toBe(String(brokenLine));
   // The editor marks the line too, and shows it.
   await page.locator('.cm-line', { hasText: 'within: 5 days' }).locator('.cm-lintRange-error').waitFor();
