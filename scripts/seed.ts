@@ -153,6 +153,8 @@ export async function seedDemo(opts: {
   /** The running API the demo deals are made through. */
   apiUrl: string;
   log?: (msg: string) => void;
+  /** false: users, tokens and the process only (benchmarks make their own deals). */
+  withDeals?: boolean;
 }): Promise<SeedResult> {
   const log = opts.log ?? (() => {});
   const { db } = opts;

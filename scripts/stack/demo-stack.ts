@@ -24,7 +24,11 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-export async function startDemoStack(name: string, log: (msg: string) => void): Promise<DemoStack> {
+export async function startDemoStack(
+  name: string,
+  log: (msg: string) => void,
+  opts: { withDeals?: boolean } = {},
+): Promise<DemoStack> {
   const config = devEnv();
   const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -70,7 +74,14 @@ export async function startDemoStack(name: string, log: (msg: string) => void): 
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHttpOk(`${apiUrl}/readyz`);
     handle = createDb(stack.databaseUrl, { max: 4 });
-    const seed = await seedDemo({ db: handle.db, dataDir: tokenDir, root, apiUrl, log });
+    const seed = await seedDemo({
+      db: handle.db,
+      dataDir: tokenDir,
+      root,
+      apiUrl,
+      log,
+      withDeals: opts.withDeals,
+    });
     return { apiUrl, db: handle.db, seed, stop };
   } catch (err) {
     await stop();
