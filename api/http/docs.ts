@@ -22,7 +22,7 @@ export const DOCS_ASSETS = [
   'favicon-16x16.png',
 ];
 
-const CSP = [
+export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

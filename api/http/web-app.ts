@@ -7,22 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Router } from 'express';
+import { CSP } from './docs';
 import { HttpProblem } from './problem';
 
 export const WEB_APP_PATH = '/app';
-
-/** The app loads only its own scripts and styles; antd injects style elements at run time. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /** Mount at the application root. `dir` is the Vite output folder (its `index.html` and `assets/`). */
 export function webAppRouter(dir: string): Router {
@@ -35,6 +23,7 @@ export function webAppRouter(dir: string): Router {
     req.originalUrl.split('?')[0] === WEB_APP_PATH ? res.redirect(301, `${WEB_APP_PATH}/`) : next(),
   );
   router.use(WEB_APP_PATH, (_req, res, next) => {
+    // The same policy as /docs: only its own scripts; antd injects style elements at run time.
     res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');

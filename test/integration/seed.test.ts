@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { applyProcessDefinition, getLatestProcessVersion } from '../../api/process-definitions/repo';
 import { DEMO_USERS, seedDemo } from '../../scripts/seed';
-import { startWorld, type World } from './support/world';
+import { loadDefaultDefinition, startWorld, type World } from './support/world';
 
 let world: World;
 let server: Server;
@@ -28,21 +28,6 @@ afterAll(async () => {
   await world?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-const STAGES = [
-  'lead',
-  'ati',
-  'solution',
-  'atb',
-  'bid',
-  'negotiation',
-  'atc',
-  'handover',
-  'delivery',
-  'acceptance',
-  'collection',
-  'close',
-];
 
 test('the first seed makes 30+ deals over two teams in every stage and state; a second seed changes nothing', async () => {
   const opts = {
@@ -72,7 +57,7 @@ test('the first seed makes 30+ deals over two teams in every stage and state; a 
      from deals where idempotency_key like 'demo-%' and process_key = 'ltc-standard'`;
   expect(demo.length).toBe(first.created);
   expect(new Set(demo.map((d) => d.ar_id))).toEqual(new Set(['ar-li', 'ar-zhou']));
-  for (const stage of STAGES) {
+  for (const { key: stage } of loadDefaultDefinition().stages) {
     expect([stage, demo.some((d) => d.status === 'active' && d.stage_key === stage)]).toEqual([stage, true]);
   }
   for (const status of ['on_hold', 'completed', 'lost', 'cancelled']) {

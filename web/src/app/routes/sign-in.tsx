@@ -1,14 +1,14 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Card, Segmented, Typography } from 'antd';
+import { Card, Typography } from 'antd';
 import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
+import { LocaleSwitch } from '@/components/locale-switch';
 import { SignInForm } from '@/features/auth/components/sign-in-form';
 import { takeSessionEndedReason } from '@/lib/api/client';
-import { type Locale, useLocale, useT } from '@/lib/i18n';
+import { useT } from '@/lib/i18n';
 
 export function SignInRoute() {
   const t = useT();
-  const { locale, setLocale } = useLocale();
   const navigate = useNavigate();
   const location = useLocation();
   const queryClient = useQueryClient();
@@ -22,18 +22,7 @@ export function SignInRoute() {
             {t('app.name')} · {t('signIn.title')}
           </Typography.Title>
         }
-        extra={
-          <Segmented<Locale>
-            aria-label={t('nav.language')}
-            size="small"
-            value={locale}
-            onChange={setLocale}
-            options={[
-              { label: '中文', value: 'zh-CN' },
-              { label: 'English', value: 'en-US' },
-            ]}
-          />
-        }
+        extra={<LocaleSwitch english="English" />}
         style={{ width: 420 }}
       >
         <Typography.Paragraph type="secondary">{t('signIn.intro')}</Typography.Paragraph>

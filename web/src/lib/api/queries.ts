@@ -4,6 +4,7 @@
  */
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from './client';
+import { allPages } from './pages';
 import { queryKeys } from './query-keys';
 import type { User } from './types';
 
@@ -23,16 +24,8 @@ export function useUsers(enabled = true) {
     queryKey: queryKeys.users,
     enabled,
     staleTime: 5 * 60_000,
-    queryFn: async () => {
-      const all: User[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(api.GET('/users', { params: { query: { limit: 200, cursor } } }));
-        all.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return all;
-    },
+    queryFn: () =>
+      allPages((cursor) => unwrap(api.GET('/users', { params: { query: { limit: 200, cursor } } }))),
   });
 }
 

@@ -4,15 +4,16 @@
  * user to sign-in.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { Button, Layout, Segmented, Space } from 'antd';
+import { Button, Layout, Space } from 'antd';
 import { useEffect, useSyncExternalStore } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { LocaleSwitch } from '@/components/locale-switch';
 import { RouteFallback } from '@/components/route-fallback';
 import { paths } from '@/config/paths';
 import { Inbox } from '@/features/notifications/components/inbox';
 import { canManage, useMe } from '@/lib/api/queries';
 import { clearToken, getToken, onTokenChange } from '@/lib/auth-token';
-import { type Locale, useLocale, useT } from '@/lib/i18n';
+import { useLocale, useT } from '@/lib/i18n';
 
 export function AppRoot() {
   const token = useSyncExternalStore(onTokenChange, getToken);
@@ -26,7 +27,7 @@ export function AppRoot() {
 function SignedIn() {
   const t = useT();
   const me = useMe();
-  const { locale, setLocale, setProfileLang } = useLocale();
+  const { setProfileLang } = useLocale();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   useEffect(() => setProfileLang(me.data?.locale), [me.data?.locale, setProfileLang]);
@@ -62,16 +63,7 @@ function SignedIn() {
         </nav>
         <Space size="middle" className="app-tools">
           <Inbox />
-          <Segmented<Locale>
-            aria-label={t('nav.language')}
-            size="small"
-            value={locale}
-            onChange={setLocale}
-            options={[
-              { label: '中文', value: 'zh-CN' },
-              { label: 'EN', value: 'en-US' },
-            ]}
-          />
+          <LocaleSwitch />
           <span className="app-user" data-testid="current-user">
             {me.data.name}
           </span>

@@ -1,21 +1,17 @@
 /** Deal reads: the filtered list (every page), one deal, its timeline. */
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
+import { allPages } from '@/lib/api/pages';
 import { queryKeys } from '@/lib/api/query-keys';
-import type { Deal, DealEvent, DealListQuery } from '@/lib/api/types';
+import type { Deal, DealListQuery } from '@/lib/api/types';
 import { apiStatuses, type DealFilters } from '../lib/filters';
 
 const PAGE = 200;
 
-async function allDeals(query: DealListQuery): Promise<Deal[]> {
-  const out: Deal[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await unwrap(api.GET('/deals', { params: { query: { ...query, limit: PAGE, cursor } } }));
-    out.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
+function allDeals(query: DealListQuery): Promise<Deal[]> {
+  return allPages((cursor) =>
+    unwrap(api.GET('/deals', { params: { query: { ...query, limit: PAGE, cursor } } })),
+  );
 }
 
 /** Every deal matching the filters that the caller may see (status, overdue, person and text go to the API). */
@@ -52,15 +48,9 @@ export function useTimeline(id: string) {
     queryKey: queryKeys.timeline(id),
     refetchInterval: 15_000,
     queryFn: async () => {
-      const events: DealEvent[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(
-          api.GET('/deals/{id}/timeline', { params: { path: { id }, query: { limit: 200, cursor } } }),
-        );
-        events.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      const events = await allPages((cursor) =>
+        unwrap(api.GET('/deals/{id}/timeline', { params: { path: { id }, query: { limit: 200, cursor } } })),
+      );
       return events.reverse();
     },
   });

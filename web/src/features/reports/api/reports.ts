@@ -1,8 +1,8 @@
 /** Reports for managers (their line) and ops: pipeline, SLA and credit. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
+import { allPages } from '@/lib/api/pages';
 import { queryKeys } from '@/lib/api/query-keys';
-import type { CreditReport } from '@/lib/api/types';
 
 export interface Period {
   from: string;
@@ -33,19 +33,13 @@ export function useCreditReport(period: Period, processKey?: string) {
   return useQuery({
     queryKey: [...queryKeys.reports, 'credit', period.from, period.to, processKey ?? ''],
     placeholderData: keepPreviousData,
-    queryFn: async () => {
-      const items: CreditReport['items'] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(
+    queryFn: () =>
+      allPages((cursor) =>
+        unwrap(
           api.GET('/reports/credit', {
             params: { query: { ...period, ...(processKey ? { processKey } : {}), limit: 200, cursor } },
           }),
-        );
-        items.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return items;
-    },
+        ),
+      ),
   });
 }

@@ -1,24 +1,17 @@
 /** The caller's sign-off tasks and the sign-off itself. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, idempotencyKey, unwrap } from '@/lib/api/client';
+import { allPages } from '@/lib/api/pages';
 import { queryKeys } from '@/lib/api/query-keys';
-import type { SignoffBody, Task } from '@/lib/api/types';
+import type { SignoffBody } from '@/lib/api/types';
 
 /** Every task waiting on the caller (as holder or delegate), soonest due first. */
 export function useTasks() {
   return useQuery({
     queryKey: queryKeys.tasks,
     refetchInterval: 20_000,
-    queryFn: async () => {
-      const all: Task[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(api.GET('/me/tasks', { params: { query: { limit: 200, cursor } } }));
-        all.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return all;
-    },
+    queryFn: () =>
+      allPages((cursor) => unwrap(api.GET('/me/tasks', { params: { query: { limit: 200, cursor } } }))),
   });
 }
 
