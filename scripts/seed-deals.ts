@@ -292,10 +292,10 @@ async function getDeal(api: DemoApi, user: string, id: string): Promise<DealView
 async function advance(api: DemoApi, p: DealPlan, id: string, target: string | null): Promise<void> {
   const deadline = Date.now() + 180_000;
   let d = await getDeal(api, p.team.manager, id);
-  while (d.status === 'active' && d.stage && d.stage.key !== target) {
-    if (Date.now() > deadline) throw new Error(`${p.key}: stuck at ${d.stage.key}`);
-    const next = d.stage.waitingOn[0];
-    if (!next) {
+  while (d.status === 'active' && d.stage?.key !== target) {
+    if (Date.now() > deadline) throw new Error(`${p.key}: stuck at ${d.stage?.key}`);
+    const next = d.stage?.waitingOn[0];
+    if (!d.stage || !next) {
       await sleep(250); // decided: the workflow is entering the next stage
     } else {
       const r = await api(next.userId, 'POST', `/deals/${id}/signoffs`, {
