@@ -1,7 +1,7 @@
 /**
  * The demo deals, made the way users make them: over the HTTP API with the demo users' tokens, so
  * every timeline entry is written by the deal workflows themselves (no row is inserted directly).
- * 37 deals over two teams: active deals in every stage, deals on hold, reassigned, amended,
+ * 36 deals over two teams: active deals in every stage, deals on hold, reassigned, amended,
  * reworked, completed, lost and cancelled, and four on the demo-clock version of the process
  * (1-minute SLAs) that become overdue and escalate by their own timers a minute after the seed.
  */
@@ -195,9 +195,6 @@ export const DEAL_PLANS: DealPlan[] = [
     { hold: 'Grid connection permit pending; the customer asked us to pause.' },
   ]),
   plan('beijing', A, '首都机场 T3 导视系统 / T3 wayfinding', 'Beijing Capital Airport', 8.2 * M, [
-    { complete: true },
-  ]),
-  plan('chongqing', A, '重庆单轨无线通信 / Monorail radio', 'Chongqing Rail Transit', 3.1 * M, [
     { complete: true },
   ]),
   plan('wuxi', B, '无锡半导体 MES / Semiconductor MES', 'Wuxi Semiconductor', 11 * M, [{ complete: true }]),

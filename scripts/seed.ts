@@ -1,6 +1,6 @@
 /**
  * Demo data for `npm start`, written idempotently: the default LTC process, an org of two sales
- * teams, and (on the first start only) 37 demo deals made through the HTTP API (seed-deals.ts).
+ * teams, and (on the first start only) 36 demo deals made through the HTTP API (seed-deals.ts).
  * Tokens are generated once and kept in `<DATA_DIR>/demo-tokens.json` (only their hashes are in the
  * database), so every start can print them.
  *
@@ -207,8 +207,8 @@ export async function seedDemo(opts: {
     .from(deals)
     .where(eq(deals.idempotencyKey, 'demo-deal'))
     .limit(1);
-  if (existingDeal[0])
-    return { tokens, processVersion: version.version, demoDealId: existingDeal[0].id, created: 0 };
+  if (existingDeal[0] || opts.withDeals === false)
+    return { tokens, processVersion: version.version, demoDealId: existingDeal[0]?.id ?? '', created: 0 };
 
   const api = httpDemoApi(opts.apiUrl, tokens);
   const started = Date.now();

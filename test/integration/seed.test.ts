@@ -104,4 +104,4 @@ test('the first seed makes 30+ deals over two teams in every stage and state; a 
   expect(after.definition.name.en).toBe('Lead to Cash (ops edit)');
   const count = await world.sql`select count(*)::int as n from deals where idempotency_key like 'demo-%'`;
   expect(count[0].n).toBe(first.created);
-}, 420_000);
+}, 900_000);
