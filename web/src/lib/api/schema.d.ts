@@ -822,6 +822,7 @@ export interface components {
             /** @enum {string} */
             scope: "user" | "team" | "all";
             teamManagerId: string | null;
+            /** @description Credentials in the URL (WeCom key, DingTalk access_token, Feishu and Slack hook tokens) are masked */
             url: string;
             userId: string | null;
         };
@@ -4753,6 +4754,7 @@ export interface operations {
                     secret?: string;
                     /** @description Team webhook of this manager's reporting line; omit both ids for a team-wide webhook */
                     teamManagerId?: string;
+                    /** @description Must reach a public address (checked here and on every delivery), unless its host is in WEBHOOK_ALLOW_HOSTS */
                     url: string;
                     /** @description A user's own webhook */
                     userId?: string;
