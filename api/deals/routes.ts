@@ -8,7 +8,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { users } from '../../db/schema';
-import { actingFor, canManage, dealScope } from '../auth/access';
+import { actingFor, canManage, dealScope, managerAuthority } from '../auth/access';
 import { principalOf } from '../auth/authenticate';
 import { isManager, isOps } from '../auth/principal';
 import type { Metrics } from '../http/metrics';
@@ -28,7 +28,7 @@ import {
   ResumeBody,
   SignoffBody,
 } from './schemas';
-import type { DealService } from './service';
+import type { CommandBody, CommandKind, DealService } from './service';
 
 const IdempotencyHeader = 'idempotency-key';
 
@@ -158,17 +158,21 @@ export function dealRoutes(
       const p = principalOf(res);
       const acting = await actingFor(db, p);
       const row = await service.visibleRow(res.locals.params.id, await dealScope(db, p, acting));
-      const body = res.locals.body;
-      const result = await service.signoff(row, body, { id: p.id, actingFor: acting }, idempotencyKey(req));
+      const { deal, result } = await service.signoff(
+        row,
+        res.locals.body,
+        { id: p.id, actingFor: acting },
+        idempotencyKey(req),
+      );
       deps.metrics?.signoffs.inc({ decision: result.decision });
-      res.json(await service.toDto((await service.loadRow(row.id))!));
+      res.json(deal);
     },
   );
 
-  const command = (
+  const command = <K extends CommandKind>(
     path: string,
-    kind: 'hold' | 'resume' | 'reassign' | 'cancel' | 'amend',
-    body: z.ZodType,
+    kind: K,
+    body: z.ZodType<CommandBody[K] | undefined>,
     summary: string,
     method: 'post' | 'patch' = 'post',
   ) =>
@@ -189,22 +193,24 @@ export function dealRoutes(
         const p = principalOf(res);
         const scope = await dealScope(db, p);
         const row = await service.visibleRow(res.locals.params.id, scope);
-        if (!(await canManage(db, p, row))) {
+        const authority = await managerAuthority(db, p);
+        if (!canManage(authority, row)) {
           throw forbidden('Only the deal’s managers and ops may do this');
         }
-        const args = (res.locals.body ?? {}) as Record<string, unknown>;
-        if (kind === 'reassign') {
+        const args = (res.locals.body ?? {}) as CommandBody[K];
+        if ('userId' in args) {
           const found = await db
             .select({ id: users.id })
             .from(users)
-            .where(inArray(users.id, [String(args.userId)]));
+            .where(inArray(users.id, [args.userId]));
           if (!found[0])
             throw badRequest('Unknown user', [
               { path: 'body.userId', message: `unknown user ${args.userId}` },
             ]);
         }
-        await service.command(row, kind, args, p.id, idempotencyKey(req));
-        res.json(await service.toDto((await service.loadRow(row.id))!));
+        // An amend may remove a pending approver only where the caller stands above them.
+        const mayRemove = authority.all ? ('any' as const) : authority.line;
+        res.json(await service.command(row, kind, { ...args, mayRemove }, p.id, idempotencyKey(req)));
       },
     );
 

@@ -2,9 +2,11 @@
  * Deal API schemas (zod): request validation and the OpenAPI document come from these.
  */
 import { z } from 'zod';
-import { DEAL_EVENT_TYPES } from '../../activities/types';
+import { DEAL_EVENT_TYPES } from '../../domain/deal/records';
 import { DEAL_STATUSES } from '../../domain/deal/types';
+import type { Approver } from '../../domain/process/types';
 import { paginationQuery } from '../http/pagination';
+import type { CommandBody, SignoffBodyArgs } from './service';
 
 const CURRENCIES = new Set(
   (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency'),
@@ -14,7 +16,10 @@ export const UserId = z.string().trim().min(1).max(100);
 export const TriangleRoleSchema = z.enum(['AR', 'SR', 'FR']);
 export const ApproverSchema = z
   .string()
-  .regex(/^(AR|SR|FR|manager|group:[a-z0-9-]+)$/, 'must be AR, SR, FR, manager or group:<name>');
+  .regex(
+    /^(AR|SR|FR|manager|group:[a-z0-9-]+)$/,
+    'must be AR, SR, FR, manager or group:<name>',
+  ) as unknown as z.ZodType<Approver>;
 
 export const MoneySchema = z.object({
   amount: z.number().finite().nonnegative('must not be negative'),
@@ -42,9 +47,11 @@ export const CreateDealBody = z
   })
   .strict();
 
+// Each body `satisfies` the arguments of the workflow Update it becomes (without the verified actor),
+// so renaming a field on either side fails to compile.
 export const SignoffBody = z
   .object({
-    stage: z.string().min(1),
+    stage: z.string().min(1).max(100),
     role: ApproverSchema.optional(),
     decision: z.enum(['approve', 'reject']),
     comment: z.string().trim().max(4000).optional(),
@@ -58,14 +65,18 @@ export const SignoffBody = z
         message: 'a rejection needs a comment giving the reason',
       });
     }
-  });
+  }) satisfies z.ZodType<SignoffBodyArgs>;
 
 const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
-export const ReassignBody = z.object({ role: TriangleRoleSchema, userId: UserId, reason: Reason }).strict();
-export const HoldBody = z.object({ reason: Reason }).strict();
-export const CancelBody = z.object({ reason: Reason }).strict();
-export const ResumeBody = z.object({}).strict().optional();
-export const AmendBody = z.object({ value: MoneySchema }).strict();
+export const ReassignBody = z
+  .object({ role: TriangleRoleSchema, userId: UserId, reason: Reason })
+  .strict() satisfies z.ZodType<CommandBody['reassign']>;
+export const HoldBody = z.object({ reason: Reason }).strict() satisfies z.ZodType<CommandBody['hold']>;
+export const CancelBody = z.object({ reason: Reason }).strict() satisfies z.ZodType<CommandBody['cancel']>;
+export const ResumeBody = z.object({}).strict().optional() satisfies z.ZodType<
+  CommandBody['resume'] | undefined
+>;
+export const AmendBody = z.object({ value: MoneySchema }).strict() satisfies z.ZodType<CommandBody['amend']>;
 
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -111,6 +122,12 @@ export const DealSchema = z.object({
     })
     .nullable(),
   temporalUiUrl: z.string().nullable(),
+  fault: z
+    .object({ since: z.string(), error: z.string() })
+    .nullable()
+    .describe(
+      'Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried',
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -76,10 +76,20 @@ export interface StageDefinition {
   onReject?: string;
 }
 
+/**
+ * Separation of duties. By default the three triangle roles of a deal are held by three different
+ * people, and one person signs at most one role of a stage visit; `allowSamePerson` lists pairs of
+ * triangle roles one person may hold and sign together, e.g. `[[SR, FR]]`.
+ */
+export interface SeparationOfDuties {
+  allowSamePerson?: TriangleRole[][];
+}
+
 export interface ProcessDefinition {
   key: string;
   name: LocalizedText;
   stages: StageDefinition[];
+  separationOfDuties?: SeparationOfDuties;
 }
 
 /** A stored, immutable version of a definition. */

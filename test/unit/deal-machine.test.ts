@@ -541,6 +541,8 @@ describe('checkSignoff', () => {
 
   it('role_ambiguous: a caller holding several open roles must name one', () => {
     const state = atAti(1_000_000, { AR: 'alice', SR: 'alice', FR: 'fred' });
+    // A process that lets one person hold and sign AR and SR together.
+    state.definition = { ...state.definition, separationOfDuties: { allowSamePerson: [['AR', 'SR']] } };
     expect(checkSignoff(state, req('ati', 'alice'))).toEqual({
       ok: false,
       refusal: { code: 'role_ambiguous', message: 'You hold several roles here (AR, SR); name one' },
@@ -550,6 +552,47 @@ describe('checkSignoff', () => {
     expect(checkSignoff(state, req('ati', 'alice'))).toEqual({
       ok: true,
       signoff: { role: 'AR', userId: 'alice' },
+    });
+  });
+
+  describe('separation of duties: one person signs one role of a stage visit', () => {
+    it('a holder of two roles signs one of them, then is refused the other, named or not', () => {
+      const state = atAti(1_000_000, { AR: 'alice', SR: 'alice', FR: 'fred' });
+      expect(sign(state, req('ati', 'alice', 'approve', { role: 'SR' }), T0)).toBe('pending');
+      expect(refusal(state, req('ati', 'alice', 'approve', { role: 'AR' }))).toBe('separation_of_duties');
+      expect(refusal(state, req('ati', 'alice'))).toBe('separation_of_duties');
+    });
+
+    it('a delegate who signed their own role may not sign for the person they stand in for', () => {
+      // alice (AR) is the delegate of her manager mona, who must sign as `manager` at ATI.
+      const state = atAti(6_000_000);
+      const asDelegate = { actingFor: ['alice', 'mona'] };
+      expect(sign(state, req('ati', 'alice', 'approve', { role: 'AR', ...asDelegate }), T0)).toBe('pending');
+      expect(refusal(state, req('ati', 'alice', 'approve', { role: 'manager', ...asDelegate }))).toBe(
+        'separation_of_duties',
+      );
+      // mona herself still may.
+      expect(refusal(state, req('ati', 'mona', 'approve', { role: 'manager' }))).toBeNull();
+    });
+
+    it('nor, having signed for someone, sign their own role', () => {
+      const state = atAti(6_000_000);
+      expect(
+        sign(state, req('ati', 'alice', 'approve', { role: 'manager', actingFor: ['alice', 'mona'] }), T0),
+      ).toBe('pending');
+      expect(refusal(state, req('ati', 'alice', 'approve', { role: 'AR' }))).toBe('separation_of_duties');
+      // The person she acted for cannot add a second role either (mona holds none here): others can.
+      expect(refusal(state, req('ati', 'sam'))).toBeNull();
+    });
+
+    it('a group member who holds a triangle role signs only one of the two', () => {
+      const def = mini([{ key: 'g', approvers: ['SR', 'group:legal'], rule: 'all' }]);
+      const state = newDeal(def, 1, { AR: 'alice', SR: 'lee', FR: 'fred' });
+      enter(state, 0, T0);
+      expect(sign(state, req('g', 'lee', 'approve', { role: 'SR' }), T0)).toBe('pending');
+      expect(refusal(state, req('g', 'lee', 'approve', { role: 'group:legal' }))).toBe(
+        'separation_of_duties',
+      );
     });
   });
 
@@ -1009,7 +1052,9 @@ describe('waitingOn, pendingUserIds and dealView', () => {
       },
       hold: null,
       seq: 0,
-      history: [],
+      createdAt: iso(T0),
+      stages: 0,
+      fault: null,
     });
     const lead = newDeal(STANDARD);
     enter(lead, 0, T0);
