@@ -43,8 +43,6 @@ export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
   const writer = new DealWriter(state);
   const syncSearchAttributes = searchAttributeSync(state);
   let ready = !('start' in args) && args.enterIndex === null;
-  /** Bumped by every change, so the main loop re-reads the SLA clock. */
-  let changes = 0;
   let transitionsThisRun = 0;
   let lastVisit = visitId(state);
 
@@ -65,7 +63,6 @@ export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
     return found;
   };
   const changed = () => {
-    changes++;
     const id = visitId(state);
     if (id !== lastVisit) {
       transitionsThisRun++;
@@ -132,8 +129,10 @@ export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
       await condition(() => allHandlersFinished() && !lock.busy);
       return continueAsNew<typeof runDeal>({ carried: state, enterIndex: null, options });
     }
-    const seen = changes;
-    const wake = () => changes !== seen || writer.due || isTerminal(state);
+    // Woken by what moves the SLA clock (a new visit, hold, resume, a level fired), not by every
+    // sign-off: its timer is not re-armed for nothing.
+    const clock = clockKey(state);
+    const wake = () => clockKey(state) !== clock || writer.due || isTerminal(state) || shouldContinueAsNew();
     const stage = state.stage;
     if (!stage || state.status === 'on_hold') {
       await waitUntil(wake, writer.nextRetryAt);
@@ -174,6 +173,12 @@ function carriedState(carried: DealState): DealState {
     recentUpdates: carried.recentUpdates ?? [],
     pendingDeliveries: carried.pendingDeliveries ?? [],
   };
+}
+
+/** What the SLA schedule depends on. */
+function clockKey(state: DealState): string {
+  const s = state.stage;
+  return `${state.status}|${s?.key}|${s?.visit}|${s?.dueAt}|${s?.escalationLevel}|${s?.remindersSent}`;
 }
 
 function visitId(state: DealState): string {
