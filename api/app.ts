@@ -68,6 +68,10 @@ export function createApp(deps: AppDeps): App {
           WHERE type = 'stage.escalated' GROUP BY 1`);
         return Object.fromEntries(rows.map((r) => [r.level, r.n]));
       },
+      dealFaultSource: async () => {
+        const [row] = await deps.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM deal_faults`);
+        return row?.n ?? 0;
+      },
     });
   const auth = authenticate(deps.db, {
     limits: {

@@ -3,6 +3,7 @@
  * and its state stays bounded however often it loops.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import request from 'supertest';
 import type { ProcessDefinition } from '../../domain/process/types';
 import {
   amendUpdate,
@@ -133,6 +134,8 @@ test('Postgres refusing a deal’s writes leaves the deal usable, flagged for op
       return d.fault ? d : undefined;
     });
     expect(flagged.fault.error).toContain('refused by the test');
+    const metrics = await request(world.app).get('/metrics').set(org.ops.auth);
+    expect(Number(/^ltc_deal_write_faults (\d+)$/m.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(1);
     const query = await world.client.workflow.getHandle(workflowIdForDeal(id)).query(dealQuery);
     expect(query.stage?.key).toBe('b');
   } finally {
