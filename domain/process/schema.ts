@@ -94,8 +94,13 @@ export const stageSchema: z.ZodType<StageDefinition> = z.strictObject({
   onReject: keySchema.optional(),
 });
 
+const triangleRole = z.enum(['AR', 'SR', 'FR']);
+
 export const processDefinitionSchema: z.ZodType<ProcessDefinition> = z.strictObject({
   key: keySchema,
   name: localizedTextSchema,
   stages: z.array(stageSchema),
+  separationOfDuties: z
+    .strictObject({ allowSamePerson: z.array(z.array(triangleRole).length(2)).optional() })
+    .optional(),
 });
