@@ -314,9 +314,10 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       // notification, and delivery itself dedupes on the notification id. A command's write leaves
       // it to the workflow, off the caller's path.
       const ids = notifications.map((n) => n.id);
-      if (input.deferDelivery) return { deferred: onNotified ? ids : [] };
+      const written = input.events.map((e) => e.type);
+      if (input.deferDelivery) return { deferred: onNotified ? ids : [], written };
       if (onNotified && ids.length) await onNotified(notifications);
-      return { deferred: [] };
+      return { deferred: [], written };
     },
 
     /** Who fills `manager` (the AR's manager), each group the process names, and ops (stand-ins). */

@@ -48,6 +48,11 @@ export interface RecordInput {
 export interface RecordResult {
   /** Outbox rows whose delivery the workflow starts (with `deferDelivery`). */
   deferred: string[];
+  /**
+   * The timeline event types written, in order: a local activity's marker keeps its result, not its
+   * input, so this is what the history shows of an Update's write (replay fixture coverage reads it).
+   */
+  written: string[];
 }
 
 export interface ResolveDirectoryInput {

@@ -44,13 +44,19 @@ export function importsOf(source: string): ImportRef[] {
 /** The import as a path from the project root (`domain/deal/machine`), or the package name. */
 function target(root: string, file: string, specifier: string): string {
   if (!specifier.startsWith('.')) return specifier;
-  return path.relative(root, path.resolve(path.dirname(file), specifier)).split(path.sep).join('/');
+  return path
+    .relative(root, path.resolve(path.dirname(file), specifier))
+    .split(path.sep)
+    .join('/');
 }
 
 const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 
 function violationOf(from: string, to: string, typeOnly: boolean): string | null {
-  if (under(to, 'api') && ['db', 'domain', 'activities', 'workflows', 'notifications'].some((d) => under(from, d))) {
+  if (
+    under(to, 'api') &&
+    ['db', 'domain', 'activities', 'workflows', 'notifications'].some((d) => under(from, d))
+  ) {
     return `${from.split('/')[0]}/ never imports api/`;
   }
   if (under(from, 'domain') && !under(to, 'domain')) {
@@ -58,8 +64,12 @@ function violationOf(from: string, to: string, typeOnly: boolean): string | null
   }
   if (under(from, 'workflows') && !typeOnly) {
     const allowed =
-      to === '@temporalio/workflow' || to === '@temporalio/common' || under(to, 'workflows') || under(to, 'domain');
-    if (!allowed) return 'workflows/ imports values only from @temporalio/workflow, @temporalio/common, workflows/ and domain/ (use `import type` for the rest)';
+      to === '@temporalio/workflow' ||
+      to === '@temporalio/common' ||
+      under(to, 'workflows') ||
+      under(to, 'domain');
+    if (!allowed)
+      return 'workflows/ imports values only from @temporalio/workflow, @temporalio/common, workflows/ and domain/ (use `import type` for the rest)';
   }
   return null;
 }

@@ -25,6 +25,8 @@ export type DealWorkflowArgs =
 export interface DealWorkflowOptions {
   /** Continue-As-New after this many stage transitions in one run, besides Temporal's suggestion. */
   maxTransitionsPerRun?: number;
+  /** Look the directory up again after a stage entry when it is older than this (default 10 min). */
+  directoryMaxAgeMs?: number;
 }
 
 /** A sign-off as the API sends it: the domain's request (the actor comes from the verified token). */

@@ -103,7 +103,11 @@ test('a rejection that sends the deal back answers with the earlier stage entere
   await api.sign(org.ar, id, { stage: 'lead' });
   const res = await api.sign(org.sr, id, { stage: 'ati', decision: 'reject', comment: 'needs requalifying' });
   expect(res.status).toBe(200);
-  expect(res.body.stage).toMatchObject({ key: 'lead', visit: 2, waitingOn: [{ role: 'AR', userId: org.ar.id }] });
+  expect(res.body.stage).toMatchObject({
+    key: 'lead',
+    visit: 2,
+    waitingOn: [{ role: 'AR', userId: org.ar.id }],
+  });
 });
 
 test('an amend that removes the last pending approver moves the deal on in its answer', async () => {

@@ -56,8 +56,9 @@ test('on hold, escalated, with a sign-off in: all of it carries over, and the cl
     ],
   };
   const key = (await applyDefinition(world, def)).key;
-  const id = (await api.createOn(org.manager, key, triangleOf(org), { value: { amount: 1000, currency: 'CNY' } }))
-    .body.id as string;
+  const id = (
+    await api.createOn(org.manager, key, triangleOf(org), { value: { amount: 1000, currency: 'CNY' } })
+  ).body.id as string;
   const retryKey = { 'Idempotency-Key': `can-${world.ns}` };
   const signed = await api.sign(org.ar, id, { stage: 'work' }, retryKey);
   expect(signed.status).toBe(200);
@@ -104,8 +105,9 @@ test('mid-stage and active: the deal continues as new and its next reminder stil
     stages: [stage('work', { sla: { within: '40s', remind: ['20s'] } }), soloStage('after')],
   };
   const key = (await applyDefinition(world, def)).key;
-  const id = (await api.createOn(org.manager, key, triangleOf(org), { value: { amount: 1000, currency: 'CNY' } }))
-    .body.id as string;
+  const id = (
+    await api.createOn(org.manager, key, triangleOf(org), { value: { amount: 1000, currency: 'CNY' } })
+  ).body.id as string;
   expect((await api.sign(org.sr, id, { stage: 'work' })).status).toBe(200);
   const dueAt = (await api.get(org.manager, id)).body.stage.dueAt;
   await untilContinuedAsNew(id);

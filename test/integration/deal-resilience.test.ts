@@ -75,7 +75,9 @@ test('a caller reaching Temporal directly cannot poison a deal: the Update valid
     ),
   ).toBe('invalid:comment');
   expect(
-    await refusedWith(handle.executeUpdate(holdUpdate, { args: [{ actorId: org.manager.id, reason: 'a\u0000' }] })),
+    await refusedWith(
+      handle.executeUpdate(holdUpdate, { args: [{ actorId: org.manager.id, reason: 'a\u0000' }] }),
+    ),
   ).toBe('invalid:reason');
   expect(
     await refusedWith(

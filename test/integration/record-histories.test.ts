@@ -8,10 +8,13 @@
  *
  * SLAs are second-scale with generous margins: the assertions are about order, not instants.
  */
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import request from 'supertest';
+import { deals, users } from '../../db/schema';
 import type { ProcessDefinition } from '../../domain/process/types';
 import { DELIVER_NOTIFICATION_WORKFLOW_TYPE, deliveryWorkflowId } from '../../notifications/delivery';
-import { workflowIdForDeal } from '../../workflows/messages';
+import { DEAL_WORKFLOW_TYPE, type DealWorkflowArgs, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { fetchAllRuns, recordHistory, recordingDir } from './support/histories';
 import { closedPort, type HttpReceiver, outbox, startHttpReceiver } from './support/notification-receivers';
@@ -398,4 +401,74 @@ test('notification delivery: one channel delivered after a retry, one marked fai
   });
   expect(await handle.result()).toEqual({ notificationId: missing, deliveries: [] });
   await recordHistory(world.client, 'deliver-notification-not-found', handle.workflowId);
+});
+
+test('approvers follow the org chart: the AR’s manager changes while the deal waits, the next stage asks the new one', async () => {
+  const version = await applyDefinition(world, {
+    key: 'rec-directory',
+    name: { en: 'Directory', zh: '审批人' },
+    stages: [soloStage('first'), soloStage('gate', { approvers: ['AR', 'manager'], weights: { AR: 1 } })],
+  });
+  // The AR reports to the org's manager at creation, to the director later.
+  const ar = await createUser(world, { id: 'dir-ar', managerId: org.manager.id });
+  const dealId = randomUUID();
+  await world.db.insert(deals).values({
+    id: dealId,
+    workflowId: workflowIdForDeal(dealId),
+    title: 'Org chart deal',
+    accountName: 'Acme',
+    valueAmount: 5,
+    currency: 'CNY',
+    status: 'active',
+    processKey: version.key,
+    processVersion: version.version,
+    arId: ar.id,
+    srId: org.sr.id,
+    frId: org.fr.id,
+    createdBy: org.manager.id,
+  });
+  const args: DealWorkflowArgs = {
+    start: {
+      dealId,
+      title: 'Org chart deal',
+      account: { name: 'Acme' },
+      value: { amount: 5, currency: 'CNY' },
+      triangle: { AR: ar.id, SR: org.sr.id, FR: org.fr.id },
+      process: { key: version.key, version: version.version },
+      definition: version.definition,
+      createdBy: org.manager.id,
+      createdAt: new Date().toISOString(),
+    },
+    // Look the directory up again after every entry (the default waits ten minutes).
+    options: { directoryMaxAgeMs: 0 },
+  };
+  await world.client.workflow.start(DEAL_WORKFLOW_TYPE, {
+    workflowId: workflowIdForDeal(dealId),
+    taskQueue: world.taskQueue,
+    args: [args],
+  });
+  await api.waitFor(ar, dealId, { stage: 'first' });
+  await world.db.update(users).set({ managerId: org.director.id }).where(eq(users.id, ar.id));
+  const entered = await api.sign(ar, dealId, { stage: 'first' });
+  // Entered with the manager known ahead of time, then looked up again: the director now.
+  expect(entered.body.stage.key).toBe('gate');
+  const updated = await eventually(async () => {
+    const d = (await api.get(org.director, dealId)).body;
+    return d.stage?.required?.find((r: { role: string }) => r.role === 'manager')?.userIds?.[0] ===
+      org.director.id
+      ? d
+      : undefined;
+  });
+  expect(updated.stage.waitingOn).toEqual([
+    { role: 'AR', userId: ar.id },
+    { role: 'manager', userId: org.director.id },
+  ]);
+  expect((await api.sign(org.manager, dealId, { stage: 'gate', role: 'manager' })).status).toBe(403);
+  expect((await api.sign(org.director, dealId, { stage: 'gate', role: 'manager' })).status).toBe(200);
+  expect((await api.sign(ar, dealId, { stage: 'gate' })).body.status).toBe('completed');
+  const events = await api.timeline(org.director, dealId);
+  expect(events.find((e) => e.type === 'stage.approvers_updated')?.data).toMatchObject({
+    changes: [{ approver: 'manager', from: [org.manager.id], to: [org.director.id] }],
+  });
+  await recordHistory(world.client, 'approvers-follow-org-chart', workflowIdForDeal(dealId));
 });

@@ -63,7 +63,9 @@ test('an AR who is the delegate of their own manager signs AR, and is refused th
 });
 
 test('a process allowing SR and FR to be one person lets them hold and sign both; other pairs stay apart', async () => {
-  const key = (await applyDefinition(world, gate({ separationOfDuties: { allowSamePerson: [['SR', 'FR']] } }))).key;
+  const key = (
+    await applyDefinition(world, gate({ separationOfDuties: { allowSamePerson: [['SR', 'FR']] } }))
+  ).key;
   const created = await api.createOn(org.manager, key, { AR: org.ar.id, SR: org.sr.id, FR: org.sr.id });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
@@ -83,7 +85,11 @@ test('a process allowing SR and FR to be one person lets them hold and sign both
 test('a reassignment that would give one person two roles is refused with 409 naming body.userId', async () => {
   const key = (await applyDefinition(world, gate())).key;
   const id = (await api.createOn(org.manager, key, triangleOf(org))).body.id as string;
-  const res = await api.command(org.manager, id, 'reassign', { role: 'FR', userId: org.sr.id, reason: 'cover' });
+  const res = await api.command(org.manager, id, 'reassign', {
+    role: 'FR',
+    userId: org.sr.id,
+    reason: 'cover',
+  });
   expect(res.status).toBe(409);
   expect(res.body).toMatchObject({ code: 'triangle_conflict' });
   expect(res.body.errors).toEqual([expect.objectContaining({ path: 'body.userId' })]);

@@ -97,7 +97,9 @@ describe('a sign-off that decides a stage moves the deal in the same write', () 
       [4, 'stage.entered', 'two'],
     ]);
     expect(write.signoffs).toEqual([expect.objectContaining({ stageKey: 'one', role: 'AR', userId: 'ann' })]);
-    expect(write.stageVisits).toEqual([expect.objectContaining({ key: 'one', outcome: 'approved', weights: { AR: 1 } })]);
+    expect(write.stageVisits).toEqual([
+      expect.objectContaining({ key: 'one', outcome: 'approved', weights: { AR: 1 } }),
+    ]);
     expect(write.notify.map((n) => [n.kind, n.event, n.userIds])).toEqual([
       ['decision', 'stage.completed', ['ann', 'sam', 'fay']],
       ['task', 'stage.entered', ['ann', 'sam', 'fay']],
@@ -118,9 +120,16 @@ describe('a sign-off that decides a stage moves the deal in the same write', () 
     const state = deal();
     enter(state, 2, DIR, T0, emptyWrite());
     const { write } = sign(state, req('three', 'lee'));
-    expect(write.events.map((e) => e.type)).toEqual(['signoff.approved', 'stage.completed', 'deal.completed']);
+    expect(write.events.map((e) => e.type)).toEqual([
+      'signoff.approved',
+      'stage.completed',
+      'deal.completed',
+    ]);
     expect(state.status).toBe('completed');
-    expect(write.events[2].data).toMatchObject({ stages: 1, summary: [expect.objectContaining({ stage: 'three' })] });
+    expect(write.events[2].data).toMatchObject({
+      stages: 1,
+      summary: [expect.objectContaining({ stage: 'three' })],
+    });
   });
 
   it('settle does nothing to an undecided stage', () => {
@@ -149,7 +158,10 @@ describe('approvers from the directory', () => {
     const fresh = { ...DIR, manager: 'mia' };
     const w = refreshApprovers(state, fresh, T0 + 5);
     expect(w.events.map((e) => [e.type, e.data])).toEqual([
-      ['stage.approvers_updated', { visit: 1, changes: [{ approver: 'manager', from: ['max'], to: ['mia'] }] }],
+      [
+        'stage.approvers_updated',
+        { visit: 1, changes: [{ approver: 'manager', from: ['max'], to: ['mia'] }] },
+      ],
     ]);
     expect(w.notify).toEqual([expect.objectContaining({ kind: 'task', userIds: ['mia'] })]);
     expect(refreshApprovers(state, fresh, T0 + 6).events).toEqual([]);
@@ -195,13 +207,17 @@ describe('commands', () => {
     expect(up.notify).toEqual([expect.objectContaining({ kind: 'task', userIds: ['max'] })]);
     const down = { value: { amount: 10, currency: 'CNY' } };
     expect(amendPreview(state, down.value).removedUnsigned.map((r) => r.approver)).toEqual(['manager']);
-    expect(checkAmendCommand(state, { ...down, mayRemove: ['someone'] })).toMatchObject({ code: 'forbidden' });
+    expect(checkAmendCommand(state, { ...down, mayRemove: ['someone'] })).toMatchObject({
+      code: 'forbidden',
+    });
     expect(checkAmendCommand(state, { ...down })).toMatchObject({ code: 'forbidden' });
     expect(checkAmendCommand(state, { ...down, mayRemove: ['max'] })).toBeNull();
     expect(checkAmendCommand(state, { ...down, mayRemove: 'any' })).toBeNull();
     const w = applyAmend(state, { actorId: 'boss', ...down }, DIR, T0 + 2);
     expect(w.events[0].data).toMatchObject({ removedUnsigned: [{ approver: 'manager', userIds: ['max'] }] });
-    expect(w.notify).toEqual([expect.objectContaining({ kind: 'status', event: 'deal.amended', userIds: ['max'] })]);
+    expect(w.notify).toEqual([
+      expect.objectContaining({ kind: 'status', event: 'deal.amended', userIds: ['max'] }),
+    ]);
   });
 
   it('cancel closes the visit and ends the deal', () => {
@@ -248,7 +264,8 @@ describe('bounded state', () => {
     const def: ProcessDefinition = { ...DEF, stages: [st('a', { approvers: ['AR'], onReject: 'a' })] };
     const state = deal(10, def);
     enter(state, 0, DIR, T0, emptyWrite());
-    for (let i = 0; i < MAX_HISTORY + 40; i++) sign(state, req('a', 'ann', { decision: 'reject', comment: 'x' }));
+    for (let i = 0; i < MAX_HISTORY + 40; i++)
+      sign(state, req('a', 'ann', { decision: 'reject', comment: 'x' }));
     expect(state.history).toHaveLength(MAX_HISTORY);
     expect(state.historyDropped).toBe(40);
     expect(state.stage!.visit).toBe(MAX_HISTORY + 41);
@@ -289,6 +306,12 @@ describe('what the Update validators check again', () => {
 
   it('the write activity’s last guard turns unstorable escapes into U+FFFD, and leaves the rest', () => {
     const json = storableJson({ a: 'x\u0000y', b: '\ud800', c: '😀', d: '\\u0000 typed', e: '\\\ud800' });
-    expect(JSON.parse(json)).toEqual({ a: 'x\ufffdy', b: '\ufffd', c: '😀', d: '\\u0000 typed', e: '\\\ufffd' });
+    expect(JSON.parse(json)).toEqual({
+      a: 'x\ufffdy',
+      b: '\ufffd',
+      c: '😀',
+      d: '\\u0000 typed',
+      e: '\\\ufffd',
+    });
   });
 });

@@ -115,7 +115,7 @@ export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
       await writer.work();
       continue;
     }
-    if (directoryDue(state)) {
+    if (directoryDue(state, options.directoryMaxAgeMs ?? DIRECTORY_MAX_AGE_MS)) {
       const fresh = await lookUp(state.triangle.AR, stepLookups);
       await lock.run(async () => {
         if (fresh.ar !== state.triangle.AR) return; // the AR changed meanwhile: looked up again
@@ -186,11 +186,11 @@ function visitId(state: DealState): string {
 }
 
 /** The directory was looked up well before the current stage was entered: look it up again. */
-function directoryDue(state: DealState): boolean {
+function directoryDue(state: DealState, maxAgeMs: number): boolean {
   const s = state.stage;
   if (!s || isTerminal(state)) return false;
   if (!directoryFits(state.directory, state.triangle)) return true;
-  return Date.parse(state.directory.at) + DIRECTORY_MAX_AGE_MS < Date.parse(s.enteredAt);
+  return Date.parse(state.directory.at) + maxAgeMs < Date.parse(s.enteredAt);
 }
 
 function earliest(a: number | null, b: number | null): number | null {
