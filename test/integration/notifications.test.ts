@@ -45,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const w of added) await request(world.app).delete(`/webhooks/${w.id}`).set(w.team.ops.auth);
   await world?.stop();
   await Promise.all(receivers.map((r) => r.close()));
   await smtp?.close();
@@ -56,9 +57,13 @@ async function receiver(opts: Parameters<typeof startHttpReceiver>[0] = {}): Pro
   return r;
 }
 
+/** Webhooks this file added: removed afterwards, so no other file's deals are delivered to them. */
+const added: { id: string; team: Team }[] = [];
+
 async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ id: string }> {
   const res = await request(world.app).post('/webhooks').set(team.ops.auth).send(body);
   expect(res.status).toBe(201);
+  added.push({ id: res.body.id, team });
   return res.body;
 }
 
