@@ -403,6 +403,18 @@ describe('validateProcessDefinition: warnings', () => {
 });
 
 describe('parseDefinitionText', () => {
+  test('YAML nested deeper than 64 flow levels is refused before parsing (a 1 MB body of brackets)', () => {
+    const deep = (n: number) => `a: ${'['.repeat(n)}${']'.repeat(n)}`;
+    expect(parseDefinitionText(deep(64), 'yaml').ok).toBe(true);
+    expect(parseDefinitionText(deep(65), 'yaml')).toEqual({
+      ok: false,
+      errors: [{ path: '', message: 'invalid YAML: nested deeper than 64 levels' }],
+    });
+    expect(parseDefinitionText(deep(500_000), 'yaml').ok).toBe(false);
+    // Brackets inside quoted scalars are text, not nesting.
+    expect(parseDefinitionText(`a: "${'['.repeat(100)}"`, 'yaml').ok).toBe(true);
+  });
+
   test('YAML: durations stay strings, numbers are numbers', () => {
     const result = parseDefinitionText(
       'a: 0s\nb: [1d, 2h, 30s, PT4H]\nc: 0.5\nd: 5000000\ne: on\nf: yes\n',
