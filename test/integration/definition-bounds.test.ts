@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import type { ProcessDefinition } from '../../domain/process/types';
+import { BEYOND_LIMITS, type DefinitionChange, many } from '../definition-limits';
 import { stage } from './support/process';
 import { createOrg, startWorld, type World } from './support/world';
 
@@ -20,7 +21,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const many = <T>(n: number, item: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => item(i));
 const sdt = () => `group:sdt-${world.ns}` as const;
 
 function base(): ProcessDefinition {
@@ -31,59 +31,15 @@ function base(): ProcessDefinition {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: deliberately malformed definitions
-type Change = (d: any) => void;
-
 /** A definition with one change, as JSON (so shapes the types forbid can be sent). */
-function changed(change: Change): unknown {
+function changed(change: DefinitionChange): unknown {
   const d = JSON.parse(JSON.stringify(base()));
   change(d);
   return d;
 }
 
-const CASES: [string, Change, string, RegExp][] = [
-  ['51 stages', (d) => (d.stages = many(51, (i) => stage(`s${i}`))), 'stages', /at most 50 stages/],
-  [
-    '21 approvers',
-    (d) => (d.stages[0].approvers = many(21, () => sdt())),
-    'stages[0].approvers',
-    /at most 20 approvers/,
-  ],
-  [
-    '21 conditions',
-    (d) =>
-      (d.stages[0].when = many(21, (i) => ({
-        if: { valueAtLeast: { amount: i, currency: 'CNY' } },
-        add: ['manager'],
-      }))),
-    'stages[0].when',
-    /at most 20 conditions/,
-  ],
-  [
-    '11 reminders',
-    (d) => (d.stages[0].sla.remind = many(11, (i) => `${11 - i}h`)),
-    'stages[0].sla.remind',
-    /at most 10 reminders/,
-  ],
-  [
-    '11 escalation levels',
-    (d) => (d.stages[0].sla.escalate = many(11, (i) => ({ after: `${i}d`, notify: ['manager'] }))),
-    'stages[0].sla.escalate',
-    /at most 10 escalation levels/,
-  ],
-  ['within over a year', (d) => (d.stages[0].sla.within = '366d'), 'stages[0].sla.within', /365d/],
-  [
-    'a reminder over a year',
-    (d) => (d.stages[0].sla = { within: '400d', remind: ['380d'] }),
-    'stages[0].sla.remind[0]',
-    /365d/,
-  ],
-  [
-    'an escalation after over a year',
-    (d) => (d.stages[0].sla.escalate = [{ after: '53w', notify: ['manager'] }]),
-    'stages[0].sla.escalate[0].after',
-    /365d/,
-  ],
+const CASES: [string, DefinitionChange, string, RegExp][] = [
+  ...BEYOND_LIMITS,
   ['a NUL in a name', (d) => (d.stages[0].name.zh = 'a\u0000'), 'stages[0].name.zh', /NUL/],
   ['a lone surrogate in the key', (d) => (d.key = '\uD800'), 'key', /surrogate/],
   [

@@ -137,7 +137,10 @@ test('unstorable text in a title, an account, a query, user and webhook fields: 
 });
 
 test('date-times Postgres cannot parse (year 0, year 10000 in UTC) are 400 by field, not a database error', async () => {
-  const sla = await request(world.app).get('/reports/sla').query({ from: '0000-01-01' }).set(org.manager.auth);
+  const sla = await request(world.app)
+    .get('/reports/sla')
+    .query({ from: '0000-01-01' })
+    .set(org.manager.auth);
   expect(paths(sla)).toEqual(['query.from']);
   const late = await request(world.app)
     .get('/reports/sla')

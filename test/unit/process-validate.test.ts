@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { detectFormat, parseDefinitionText } from '../../domain/process/parse';
 import type { ProcessDefinition, StageDefinition, ValidationIssue } from '../../domain/process/types';
 import { formatIssuePath, validateProcessDefinition } from '../../domain/process/validate';
+import { BEYOND_LIMITS, many } from '../definition-limits';
 
 const stage = (key: string, extra: Partial<StageDefinition> = {}): StageDefinition => ({
   key,
@@ -459,74 +460,8 @@ describe('parseDefinitionText', () => {
 });
 
 describe('validateProcessDefinition: limits', () => {
-  const many = <T>(n: number, item: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => item(i));
-
-  test.each([
-    [
-      '51 stages',
-      withChange((d) => (d.stages = many(51, (i) => stage(`s${i}`)))),
-      'stages',
-      /at most 50 stages/,
-    ],
-    [
-      '21 approvers',
-      withChange((d) => (d.stages[0].approvers = many(21, (i) => `group:g${i}`))),
-      'stages[0].approvers',
-      /at most 20 approvers/,
-    ],
-    [
-      '21 when entries',
-      withChange(
-        (d) =>
-          (d.stages[0].when = many(21, (i) => ({
-            if: { valueAtLeast: { amount: i, currency: 'CNY' } },
-            add: ['manager'],
-          }))),
-      ),
-      'stages[0].when',
-      /at most 20 conditions/,
-    ],
-    [
-      '21 approvers added by one condition',
-      withChange(
-        (d) =>
-          (d.stages[0].when = [
-            { if: { valueAtLeast: { amount: 1, currency: 'CNY' } }, add: many(21, (i) => `group:g${i}`) },
-          ]),
-      ),
-      'stages[0].when[0].add',
-      /at most 20 approvers/,
-    ],
-    [
-      '11 reminders',
-      withChange((d) => (d.stages[0].sla.remind = many(11, (i) => `${11 - i}h`))),
-      'stages[0].sla.remind',
-      /at most 10 reminders/,
-    ],
-    [
-      '11 escalation levels',
-      withChange(
-        (d) => (d.stages[0].sla.escalate = many(11, (i) => ({ after: `${i}d`, notify: ['manager'] }))),
-      ),
-      'stages[0].sla.escalate',
-      /at most 10 escalation levels/,
-    ],
-    [
-      '21 targets of one level',
-      withChange((d) => (d.stages[0].sla.escalate[0].notify = many(21, (i) => `group:g${i}`))),
-      'stages[0].sla.escalate[0].notify',
-      /at most 20 targets/,
-    ],
-    ['a 65-character key', withChange((d) => (d.key = 'k'.repeat(65))), 'key', /at most 64 characters/],
-    [
-      'a 201-character name',
-      withChange((d) => (d.name.en = 'n'.repeat(201))),
-      'name.en',
-      /at most 200 characters/,
-    ],
-  ])('%s → an error at its path', (_what, input, path, message) => {
-    const errors = errorsOf(input);
-    expect(errors).toContainEqual({ path, message: expect.stringMatching(message) });
+  test.each(BEYOND_LIMITS)('%s → an error at its path', (_what, change, path, message) => {
+    expect(errorsOf(withChange(change))).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
   test('exactly at each cap is valid', () => {
