@@ -94,7 +94,8 @@ describe('POST /process-definitions (apply)', () => {
     // The same definition as JSON, keys in another order: same content, same version.
     const stored = await request(world.app).get(`/process-definitions/${key}`).set(member.auth);
     expect(stored.status).toBe(200);
-    const reordered = { stages: stored.body.definition.stages, name: stored.body.definition.name, key };
+    const { stages, name, currencies } = stored.body.definition;
+    const reordered = { stages, currencies, name, key };
     const json = await postJson('/process-definitions', org.ops, reordered);
     expect(json.status).toBe(200);
     expect(json.body).toEqual(first.body);
