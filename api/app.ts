@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps): App {
     metricsGuard: [auth.read, opsOnly],
     trustProxy: deps.trustProxy,
     openapi: {
+      servers: [{ url: deps.publicUrl.replace(/\/+$/, ''), description: 'This deployment (PUBLIC_URL)' }],
       title: 'Iron Triangle LTC API',
       version: '1.0.0',
       description:

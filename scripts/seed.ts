@@ -150,6 +150,7 @@ export async function seedDemo(opts: {
         },
         'mgr-wang',
         'demo-deal',
+        { mayNameOlderVersion: false, canSee: async () => true },
       )
     ).deal.id;
   return { tokens, processVersion: version.version, demoDealId };

@@ -5,14 +5,14 @@
 
 import { inArray } from 'drizzle-orm';
 import express, { type Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../../db/client';
 import { users } from '../../db/schema';
-import { actingFor, canManage, dealScope, managerAuthority } from '../auth/access';
+import { actingFor, canManage, dealScope, managerAuthority, scopeCovers } from '../auth/access';
 import { principalOf } from '../auth/authenticate';
 import { isManager, isOps } from '../auth/principal';
 import type { Metrics } from '../http/metrics';
-import { pageSchema } from '../http/pagination';
+import { pageSchema, paginationQuery } from '../http/pagination';
 import { badRequest, forbidden } from '../http/problem';
 import type { RouteRegistry } from '../http/route';
 import {
@@ -65,6 +65,12 @@ export function dealRoutes(
       method: 'post',
       path: '/',
       summary: 'Create a deal (managers, ops, and members who put themselves as AR)',
+      description:
+        'Runs on the latest version of the process; only ops may name an older one (403 `body.process.version`). ' +
+        '400 `body.triangle.<role>` when one person holds two roles the process keeps apart (by default AR, SR ' +
+        'and FR are three people); 400 `body.value.currency` when the process has no value threshold in that ' +
+        'currency. With the same Idempotency-Key a retry answers the deal created first, or 404 when the caller ' +
+        'can no longer see it.',
       tags: ['deals'],
       auth: true,
       write: true,
@@ -77,7 +83,10 @@ export function dealRoutes(
       if (!isOps(p) && !isManager(p) && body.triangle.AR !== p.id) {
         throw forbidden('Members may create deals only with themselves as AR');
       }
-      const { deal, replayed } = await service.create(body, p.id, idempotencyKey(req));
+      const { deal, replayed } = await service.create(body, p.id, idempotencyKey(req), {
+        mayNameOlderVersion: isOps(p),
+        canSee: async (row) => scopeCovers(await dealScope(db, p), row),
+      });
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.status(201).json(deal);
     },
@@ -126,10 +135,7 @@ export function dealRoutes(
       tags: ['deals'],
       auth: true,
       params: DealIdParams,
-      query: z.object({
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().min(1).max(2048).optional(),
-      }),
+      query: paginationQuery,
       responses: { 200: pageSchema(DealEventSchema), ...problems },
     },
     async (_req, res) => {

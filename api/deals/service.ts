@@ -37,10 +37,11 @@ import {
   workflowIdForDeal,
 } from '../../workflows/messages';
 import { type DealScope, scopeCovers, visibleDealsWhere } from '../auth/access';
-import { decodeCursor, page } from '../http/pagination';
+import { cursorFields, decodeCursor, page } from '../http/pagination';
 import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem';
 import { isClosedWorkflowError, unavailable, workflowProblem } from '../http/workflow-errors';
-import { getLatestProcessVersion, getProcessVersion } from '../process-definitions/repo';
+import { getProcessVersion } from '../process-definitions/repo';
+import { type CreateAccess, checkNewDeal, processForNewDeal } from './admission';
 import type { DealDto } from './schemas';
 
 export interface DealServiceDeps {
@@ -253,7 +254,8 @@ export function createDealService(deps: DealServiceDeps) {
         process?: { key: string; version?: number };
       },
       createdBy: string,
-      idempotencyKey?: string,
+      idempotencyKey: string | undefined,
+      access: CreateAccess,
     ): Promise<{ deal: DealDto; replayed: boolean }> {
       if (idempotencyKey) {
         const existing = await db
@@ -265,7 +267,9 @@ export function createDealService(deps: DealServiceDeps) {
           // A replayed creation: join (or, after a crash, start) the deal's workflow.
           const proc = await getProcessVersion(db, existing[0].processKey, existing[0].processVersion);
           if (proc) await startAndWait(existing[0], proc);
-          return { deal: await toDto((await loadRow(existing[0].id))!), replayed: true };
+          const row = (await loadRow(existing[0].id))!;
+          if (!(await access.canSee(row))) throw notFound('No such deal');
+          return { deal: await toDto(row), replayed: true };
         }
       }
       const people = [...new Set(Object.values(input.triangle))];
@@ -280,17 +284,8 @@ export function createDealService(deps: DealServiceDeps) {
         );
       }
       const key = input.process?.key ?? DEFAULT_PROCESS_KEY;
-      const proc: ProcessVersion | undefined = input.process?.version
-        ? await getProcessVersion(db, key, input.process.version)
-        : await getLatestProcessVersion(db, key);
-      if (!proc) {
-        throw badRequest('Unknown process', [
-          {
-            path: input.process?.version ? 'body.process.version' : 'body.process.key',
-            message: `no process definition ${key}${input.process?.version ? ` version ${input.process.version}` : ''}`,
-          },
-        ]);
-      }
+      const proc = await processForNewDeal(db, key, input.process?.version, access);
+      checkNewDeal(input, proc);
       const id = randomUUID();
       const now = new Date();
       const row = {
@@ -315,7 +310,7 @@ export function createDealService(deps: DealServiceDeps) {
       const [inserted] = await db.insert(deals).values(row).onConflictDoNothing().returning();
       if (!inserted) {
         // A concurrent request with the same Idempotency-Key won the race.
-        return this.create(input, createdBy, idempotencyKey);
+        return this.create(input, createdBy, idempotencyKey, access);
       }
       try {
         await startAndWait(inserted, proc);
@@ -353,7 +348,7 @@ export function createDealService(deps: DealServiceDeps) {
       }
       const cursor = decodeCursor(
         q.cursor,
-        z.object({ createdAt: z.iso.datetime(), id: z.string().regex(DEAL_ID) }),
+        z.strictObject({ createdAt: cursorFields.isoTimestamp, id: z.string().regex(DEAL_ID) }),
       );
       if (cursor) {
         const at = new Date(cursor.createdAt);
@@ -371,7 +366,7 @@ export function createDealService(deps: DealServiceDeps) {
 
     async timeline(id: string, scope: DealScope, q: { limit: number; cursor?: string }) {
       await visibleRow(id, scope);
-      const cursor = decodeCursor(q.cursor, z.object({ seq: z.number().int() }));
+      const cursor = decodeCursor(q.cursor, z.strictObject({ seq: cursorFields.int }));
       const rows = await db
         .select()
         .from(dealEvents)

@@ -3,8 +3,8 @@
  * so that a caller reaching Temporal directly cannot poison a deal with what the API refuses at the
  * door: wrong types, text Postgres cannot store, amounts the column cannot hold. Pure.
  */
-import { amountProblem } from '../money';
-import { storableTextProblem } from '../text';
+import { amountProblem, isKnownCurrency } from '../money';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../text';
 import type { CommandRefusal } from './machine';
 
 const ROLE = /^(AR|SR|FR|manager|group:[a-z0-9-]+)$/;
@@ -19,8 +19,7 @@ function text(field: string, v: unknown, opts: { max: number; required?: boolean
   if (typeof v !== 'string') return invalid(field, 'must be a string');
   if (opts.required && v.trim() === '') return invalid(field, 'must not be empty');
   if (v.length > opts.max) return invalid(field, `must be at most ${opts.max} characters`);
-  const problem = storableTextProblem(v);
-  return problem ? invalid(field, problem) : null;
+  return isStorableText(v) ? null : invalid(field, UNSTORABLE_TEXT_MESSAGE);
 }
 
 function first(...checks: (CommandRefusal | null)[]): CommandRefusal | null {
@@ -83,12 +82,12 @@ export function amendArgsProblem(v: unknown): CommandRefusal | null {
   if (!a) return invalid('body', 'must be an object');
   const value = object(a.value);
   if (!value) return invalid('value', 'must be an object');
-  const amount = amountProblem(value.amount);
+  const amount = typeof value.amount === 'number' ? amountProblem(value.amount) : 'must be a number';
   const authority = a.mayRemove;
   return first(
     actor(a),
     amount ? invalid('value.amount', amount) : null,
-    typeof value.currency !== 'string' || !/^[A-Z]{3}$/.test(value.currency)
+    typeof value.currency !== 'string' || !isKnownCurrency(value.currency)
       ? invalid('value.currency', 'must be an ISO 4217 code')
       : null,
     authority !== undefined &&

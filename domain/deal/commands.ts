@@ -3,6 +3,7 @@
  * changing the state and returning what to write. The workflow registers each command's check and
  * apply together (workflows/deal/commands.ts) and only adds the waiting and the writing.
  */
+import { judgesCurrency } from '../process/currencies';
 import type { Approver, TriangleRole } from '../process/types';
 import { nextEvent, visitKey } from './events';
 import {
@@ -190,6 +191,17 @@ export function checkAmendCommand(
 ): CommandRefusal | null {
   const r = checkActiveOrHeld(state);
   if (r) return r;
+  if (
+    args.value.currency !== state.value.currency &&
+    !judgesCurrency(state.definition, args.value.currency)
+  ) {
+    // Its value thresholds would not apply: the deal would skip approvers it needs.
+    return {
+      code: 'invalid',
+      message: `The deal's process cannot judge a value in ${args.value.currency}`,
+      field: 'value.currency',
+    };
+  }
   const authority = args.mayRemove ?? [];
   if (authority === 'any') return null;
   const { removedUnsigned } = amendPreview(state, args.value);

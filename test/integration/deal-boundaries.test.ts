@@ -115,7 +115,9 @@ test('an amend that removes the last pending approver moves the deal on in its a
     key: 'amend-moves',
     name: { en: 'Amend moves', zh: '修改推进' },
     stages: [
-      soloStage('gate', { when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }),
+      soloStage('gate', {
+        when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+      }),
       soloStage('after'),
     ],
   };

@@ -225,7 +225,12 @@ test('reassigning the AR while a manager approval is pending moves it to the new
   const key = await define({
     key: 'rec-reassign-ar',
     name: { en: 'Reassign AR', zh: '改派' },
-    stages: [stage('gate', { when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }), stage('next')],
+    stages: [
+      stage('gate', {
+        when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+      }),
+      stage('next'),
+    ],
   });
   const manager2 = await createUser(world, {
     id: 'manager2',
@@ -260,7 +265,12 @@ test('amend adds a conditional approver, a second amend removes it, then cancel 
   const key = await define({
     key: 'rec-amend',
     name: { en: 'Amend', zh: '修改' },
-    stages: [stage('gate', { when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }), stage('next')],
+    stages: [
+      stage('gate', {
+        when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+      }),
+      stage('next'),
+    ],
   });
   const deal = await newDeal(key, 1_000_000);
   const up = await api.amend(org.manager, deal.id, { amount: 8_000_000, currency: 'CNY' });

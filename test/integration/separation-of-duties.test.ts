@@ -27,7 +27,10 @@ const gate = (over: Partial<ProcessDefinition> = {}): ProcessDefinition => ({
   key: 'sod',
   name: { en: 'Separation', zh: '职责分离' },
   stages: [
-    stage('ati', { gate: 'ATI', when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }),
+    stage('ati', {
+      gate: 'ATI',
+      when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+    }),
     soloStage('after'),
   ],
   ...over,
@@ -66,7 +69,12 @@ test('a process allowing SR and FR to be one person lets them hold and sign both
   const key = (
     await applyDefinition(world, gate({ separationOfDuties: { allowSamePerson: [['SR', 'FR']] } }))
   ).key;
-  const created = await api.createOn(org.manager, key, { AR: org.ar.id, SR: org.sr.id, FR: org.sr.id });
+  const created = await api.createOn(
+    org.manager,
+    key,
+    { AR: org.ar.id, SR: org.sr.id, FR: org.sr.id },
+    { value: { amount: 1000, currency: 'CNY' } },
+  );
   expect(created.status).toBe(201);
   const id = created.body.id as string;
   expect((await api.sign(org.sr, id, { stage: 'ati', role: 'SR' })).status).toBe(200);
@@ -84,7 +92,9 @@ test('a process allowing SR and FR to be one person lets them hold and sign both
 
 test('a reassignment that would give one person two roles is refused with 409 naming body.userId', async () => {
   const key = (await applyDefinition(world, gate())).key;
-  const id = (await api.createOn(org.manager, key, triangleOf(org))).body.id as string;
+  const id = (
+    await api.createOn(org.manager, key, triangleOf(org), { value: { amount: 1000, currency: 'CNY' } })
+  ).body.id as string;
   const res = await api.command(org.manager, id, 'reassign', {
     role: 'FR',
     userId: org.sr.id,

@@ -85,7 +85,7 @@ function newDeal(
     dealId: 'D-1',
     title: 'Core network refresh',
     account: { name: 'ACME Telecom', tier: 'A' },
-    value: { amount, currency: 'EUR' },
+    value: { amount, currency: 'CNY' },
     triangle,
     process: { key: definition.key, version: 1 },
     definition,
@@ -179,7 +179,7 @@ describe('initialState, stageDef, currentStageDef, isTerminal', () => {
       history: [],
       createdBy: 'alice',
       createdAt: '2025-01-06T08:00:00.000Z',
-      value: { amount: 1_000_000, currency: 'EUR' },
+      value: { amount: 1_000_000, currency: 'CNY' },
       process: { key: 'ltc-standard', version: 1 },
     });
     triangle.AR = 'mallory';
@@ -914,11 +914,11 @@ describe('amendValue and addRequired', () => {
   it('raising the value over the threshold adds the manager; lowering it removes them', () => {
     const state = newDeal(STANDARD, 1_000_000);
     enter(state, 3, T0); // atb
-    expect(amendValue(state, { amount: 6_000_000, currency: 'EUR' }, T0)).toEqual({
+    expect(amendValue(state, { amount: 6_000_000, currency: 'CNY' }, T0)).toEqual({
       added: ['manager'],
       removed: [],
     });
-    expect(state.value).toEqual({ amount: 6_000_000, currency: 'EUR' });
+    expect(state.value).toEqual({ amount: 6_000_000, currency: 'CNY' });
     // The manager counts at once, with nobody able to sign until the caller resolves their users.
     expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR', 'manager']);
     expect(state.stage!.required[3]).toEqual({ approver: 'manager', userIds: [], conditional: true });
@@ -928,14 +928,14 @@ describe('amendValue and addRequired', () => {
     expect(pendingUserIds(state)).toEqual(['alice', 'fred', 'mona', 'sam']);
     expect(refusal(state, req('atb', 'mona'))).toBeNull();
 
-    expect(amendValue(state, { amount: 4_000_000, currency: 'EUR' }, T0)).toEqual({
+    expect(amendValue(state, { amount: 4_000_000, currency: 'CNY' }, T0)).toEqual({
       added: [],
       removed: ['manager'],
     });
     expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR']);
     expect(refusal(state, req('atb', 'mona'))).toBe('not_assignee');
     // Unchanged side of the threshold: nothing to do.
-    expect(amendValue(state, { amount: 4_500_000, currency: 'EUR' }, T0)).toEqual({ added: [], removed: [] });
+    expect(amendValue(state, { amount: 4_500_000, currency: 'CNY' }, T0)).toEqual({ added: [], removed: [] });
   });
 
   it('an added approver keeps a gate that was about to pass pending', () => {
@@ -943,7 +943,7 @@ describe('amendValue and addRequired', () => {
     enter(state, 1, T0);
     sign(state, req('ati', 'alice'), T0);
     sign(state, req('ati', 'sam'), T0);
-    amendValue(state, { amount: 5_000_000, currency: 'EUR' }, T0);
+    amendValue(state, { amount: 5_000_000, currency: 'CNY' }, T0);
     addRequired(state, [manager()], T0 + SEC);
     expect(sign(state, req('ati', 'fred'), T0 + 2 * SEC)).toBe('pending');
     expect(waitingOn(state)).toEqual([{ role: 'manager', userId: 'mona' }]);
@@ -965,7 +965,7 @@ describe('amendValue and addRequired', () => {
     enter(state, 1, T0);
     for (const u of ['alice', 'sam', 'fred']) sign(state, req('ati', u), T0);
     expect(waitingOn(state)).toEqual([{ role: 'manager', userId: 'mona' }]);
-    expect(amendValue(state, { amount: 1_000_000, currency: 'EUR' }, T0)).toEqual({
+    expect(amendValue(state, { amount: 1_000_000, currency: 'CNY' }, T0)).toEqual({
       added: [],
       removed: ['manager'],
     });
@@ -1018,7 +1018,7 @@ describe('waitingOn, pendingUserIds and dealView', () => {
       status: 'active',
       title: 'Core network refresh',
       account: { name: 'ACME Telecom', tier: 'A' },
-      value: { amount: 1_000_000, currency: 'EUR' },
+      value: { amount: 1_000_000, currency: 'CNY' },
       triangle: { AR: 'alice', SR: 'sam', FR: 'fred' },
       process: { key: 'ltc-standard', version: 1 },
       stage: {
