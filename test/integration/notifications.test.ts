@@ -67,6 +67,13 @@ async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ 
   return res.body;
 }
 
+/** A notification's delivery workflow result, once the deal has started it (just after the write). */
+async function deliveryResult(notificationId: string) {
+  const handle = world.client.workflow.getHandle(`notify-${notificationId}`);
+  await eventually(() => handle.describe().then(() => true));
+  return handle.result();
+}
+
 function mailsTo(team: Team, who: keyof Team, dealId: string) {
   const address = team.email(team[who] as Team['ar']);
   return smtp.mails.filter((m) => m.rcptTo.includes(address) && m.headers.get('x-ltc-deal') === dealId);
@@ -354,7 +361,7 @@ test('preferences narrow the channels per kind', async () => {
   const [arTask] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
   const [srTask] = await outbox(world, deal.id, { kind: 'task', userId: team.sr.id });
   // the AR's task: inbox only, so its delivery workflow has nothing to send
-  const result = await world.client.workflow.getHandle(`notify-${arTask.id}`).result();
+  const result = await deliveryResult(arTask.id);
   expect(result).toEqual({ notificationId: arTask.id, deliveries: [] });
   // the SR has no preferences: email as usual
   await eventually(async () => (await deliveries(world, srTask.id)).some((d) => d.status === 'sent'));
@@ -365,7 +372,7 @@ test('preferences narrow the channels per kind', async () => {
     async () => (await outbox(world, deal.id, { kind: 'decision', userId: team.ar.id })).length,
   );
   const [arDecision] = await outbox(world, deal.id, { kind: 'decision', userId: team.ar.id });
-  const decided = await world.client.workflow.getHandle(`notify-${arDecision.id}`).result();
+  const decided = await deliveryResult(arDecision.id);
   expect(decided.deliveries).toEqual([{ channel: 'email', status: 'sent' }]);
   expect(mailsTo(team, 'ar', deal.id).map((m) => m.headers.get('x-ltc-id'))).toEqual([arDecision.id]);
   expect(hook.requests).toHaveLength(0);
