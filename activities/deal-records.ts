@@ -9,14 +9,23 @@
  * A retried activity writes nothing twice.
  */
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { inArray, sql } from 'drizzle-orm';
 import { type Db, pgErrorOf } from '../db/client';
 import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
 import { renderNotification } from '../notifications/render';
 import type { Locale, NotificationContext } from '../notifications/types';
-import type { NotifyIntent, RecordInput, ResolveApproversInput, ResolveTargetsInput } from './types';
+import type {
+  DealActivities,
+  DealFaultInput,
+  NotifyIntent,
+  RecordInput,
+  RecordResult,
+  ResolveApproversInput,
+  ResolveDirectoryInput,
+  ResolveTargetsInput,
+} from './types';
 
 export interface OutboxRow {
   id: string;
@@ -34,8 +43,8 @@ export interface DealRecordsDeps {
   db: Db;
   /** Base URL of links in notifications. */
   publicUrl: string;
-  /** Called after a write that added outbox rows (delivery is started from here). */
-  onNotified?: (rows: OutboxRow[]) => Promise<void>;
+  /** Starts delivery of outbox rows (their own workflows; rows needing none are skipped). */
+  onNotified?: (rows: { id: string }[]) => Promise<void>;
 }
 
 /**
@@ -55,6 +64,18 @@ async function executeOrRefuse<T>(run: () => Promise<T>): Promise<T> {
     }
     throw err;
   }
+}
+
+/**
+ * The JSON of a write, with any text Postgres would refuse made storable: `\u0000` and unpaired
+ * surrogate escapes (JSON.stringify escapes exactly those) become U+FFFD. The API and the workflow
+ * refuse such text already; this is the last guard, so such a write can never be refused.
+ */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /(?<=(?:^|[^\\])(?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi,
+    '\\ufffd',
+  );
 }
 
 export function notificationId(dedupeKey: string): string {
@@ -200,8 +221,8 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       return [...out].sort();
     },
 
-    /** Write events, projection, sign-off, stage visit and outbox rows in one statement. */
-    async recordDeal(input: RecordInput): Promise<void> {
+    /** Write events, projection, sign-offs, stage visits and outbox rows in one statement. */
+    async recordDeal(input: RecordInput): Promise<RecordResult> {
       if (input.events.length === 0) {
         throw ApplicationFailure.nonRetryable('recordDeal needs at least one event', 'InvalidDealData');
       }
@@ -209,13 +230,13 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       const payload = {
         events: input.events,
         deal: input.deal,
-        signoffs: input.signoff ? [input.signoff] : [],
-        visits: input.stageVisit ? [input.stageVisit] : [],
+        signoffs: [...(input.signoff ? [input.signoff] : []), ...(input.signoffs ?? [])],
+        visits: [...(input.stageVisit ? [input.stageVisit] : []), ...(input.stageVisits ?? [])],
         notifications,
       };
       await executeOrRefuse(() =>
         db.execute<{ events: number; updated: number }>(sql`
-        WITH p AS (SELECT ${JSON.stringify(payload)}::jsonb AS j),
+        WITH p AS (SELECT ${storableJson(payload)}::jsonb AS j),
         ev AS (
           INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
           SELECT ${input.dealId}, x.seq, x.key, x.type, x.at, x.stage, x."actorId", x."onBehalfOfId", x.data
@@ -280,15 +301,65 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
           FROM (SELECT p.j->'deal' AS d FROM p) d
           WHERE deals.id = ${input.dealId} AND deals.projection_seq < (d.d->>'projectionSeq')::int
           RETURNING 1
+        ),
+        cf AS (
+          DELETE FROM deal_faults WHERE ${input.clearFault === true} AND deal_id = ${input.dealId}
+          RETURNING 1
         )
-        SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated
+        SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated,
+          (SELECT count(*) FROM cf) AS cleared
       `),
       );
-      // Start delivery for every outbox row of this write, new or not: a retry after a crash must not
-      // drop a notification, and delivery itself dedupes on the notification id.
-      if (onNotified && notifications.length) await onNotified(notifications);
+      // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
+      // notification, and delivery itself dedupes on the notification id. A command's write leaves
+      // it to the workflow, off the caller's path.
+      const ids = notifications.map((n) => n.id);
+      const written = input.events.map((e) => e.type);
+      if (input.deferDelivery) return { deferred: onNotified ? ids : [], written };
+      if (onNotified && ids.length) await onNotified(notifications);
+      return { deferred: [], written };
+    },
+
+    /** Who fills `manager` (the AR's manager), each group the process names, and ops (stand-ins). */
+    async resolveDirectory(input: ResolveDirectoryInput) {
+      const [ar] = await userRows([input.ar]);
+      const members = await groupMembers(input.groups);
+      const ops = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(sql`${users.roles} && ARRAY['ops']::text[]`)
+        .orderBy(users.id);
+      return {
+        ar: input.ar,
+        manager: ar?.managerId ?? null,
+        groups: Object.fromEntries(
+          input.groups.map((g) => [g, members.filter((m) => m.groups.includes(g)).map((m) => m.id)]),
+        ),
+        ops: ops.map((o) => o.id),
+      };
+    },
+
+    async reportDealFault(input: DealFaultInput): Promise<void> {
+      log.error('Postgres refuses or misses this deal’s writes; the workflow keeps them and retries', {
+        dealId: input.dealId,
+        seq: input.seq,
+        error: input.error,
+      });
+      await db.execute(sql`
+        INSERT INTO deal_faults (deal_id, since, error, seq)
+        VALUES (${input.dealId}, ${input.since}, ${input.error}, ${input.seq})
+        ON CONFLICT (deal_id) DO UPDATE SET error = EXCLUDED.error, updated_at = now()`);
+    },
+
+    async startDeliveries(input: { dealId: string; notificationIds: string[] }): Promise<void> {
+      if (onNotified && input.notificationIds.length) {
+        await onNotified(input.notificationIds.map((id) => ({ id })));
+      }
     },
   };
 }
 
 export type DealRecordActivities = ReturnType<typeof createDealRecordActivities>;
+
+// The activities implement what the workflow calls, exactly.
+export type _Checked = DealRecordActivities extends DealActivities ? true : never;

@@ -3,14 +3,14 @@
  * and the tests wire them the same way.
  */
 import type { Db } from '../db/client';
-import { createDealRecordActivities, type OutboxRow } from './deal-records';
+import { createDealRecordActivities } from './deal-records';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
 
 export interface ActivityDeps extends Omit<NotificationActivityDeps, 'db' | 'publicUrl'> {
   db: Db;
   publicUrl: string;
   /** Starts delivery of freshly written outbox rows (see notifications). */
-  onNotified?: (rows: OutboxRow[]) => Promise<void>;
+  onNotified?: (rows: { id: string }[]) => Promise<void>;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -339,7 +339,7 @@ export function createNotificationStarter({
   db,
   emailEnabled = true,
 }: NotificationStarterDeps) {
-  return async (rows: OutboxRow[]): Promise<void> => {
+  return async (rows: { id: string }[]): Promise<void> => {
     if (db && !emailEnabled) {
       // The outbox row already is the inbox item. Without SMTP, only a webhook needs delivering:
       // skip the delivery workflows when no webhook is active at all (one cheap query).

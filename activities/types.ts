@@ -3,96 +3,71 @@
  * `import type` them.
  */
 
-import type { Money, RequiredApprover, StageSummary, Triangle } from '../domain/deal/types';
+import type {
+  DealProjection,
+  EventRecord,
+  NotifyIntent,
+  SignoffRow,
+  StageVisitRow,
+} from '../domain/deal/records';
+import type { Directory, RequiredApprover, Triangle } from '../domain/deal/types';
 import type { Approver, EscalationTarget } from '../domain/process/types';
 
-export const DEAL_EVENT_TYPES = [
-  'deal.created',
-  'stage.entered',
-  'signoff.approved',
-  'signoff.rejected',
-  'stage.completed',
-  'stage.reminder',
-  'stage.escalated',
-  'stage.auto_decided',
-  'deal.on_hold',
-  'deal.resumed',
-  'role.reassigned',
-  'deal.amended',
-  'deal.cancelled',
-  'deal.completed',
-  'deal.lost',
-] as const;
-export type DealEventType = (typeof DEAL_EVENT_TYPES)[number];
-
-export interface EventRecord {
-  seq: number;
-  /** Idempotency key within the deal, built from the stage, visit and event. */
-  key: string;
-  type: DealEventType;
-  at: string;
-  stage: string | null;
-  actorId: string;
-  onBehalfOfId: string | null;
-  data: Record<string, unknown>;
-}
-
-/** The `deals` row as of event `projectionSeq`. Writes never move the row backwards. */
-export interface DealProjection {
-  projectionSeq: number;
-  status: string;
-  value: Money;
-  triangle: Triangle;
-  stageKey: string | null;
-  stageIndex: number | null;
-  stageVisit: number | null;
-  stageEnteredAt: string | null;
-  dueAt: string | null;
-  escalationLevel: number;
-  required: RequiredApprover[];
-  waitingOn: { role: Approver; userId: string }[];
-  pendingUserIds: string[];
-  /** Non-triangle signers of the current stage; added to the deal's participants (never removed). */
-  participantIds: string[];
-  closedAt: string | null;
-}
-
-export type NotificationKind = 'task' | 'reminder' | 'escalation' | 'decision' | 'status';
-
-/** A notification to write to the outbox, one row per recipient. */
-export interface NotifyIntent {
-  kind: NotificationKind;
-  /** The timeline event type that caused it. */
-  event: DealEventType;
-  /** Part of the dedupe key: (deal, stage, visit, kind, event, discriminator, user). */
-  dedupe: string;
-  userIds: string[];
-  stage: string | null;
-  data: Record<string, unknown>;
-}
-
-export interface SignoffRow {
-  stageKey: string;
-  visit: number;
-  role: Approver;
-  userId: string;
-  actorId: string;
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  at: string;
-}
-
-export interface StageVisitRow extends StageSummary {
-  weights: Partial<Record<'AR' | 'SR' | 'FR', number>>;
-}
+export {
+  DEAL_EVENT_TYPES,
+  type DealEventType,
+  type DealProjection,
+  type DealWrite,
+  type EventRecord,
+  type NotificationKind,
+  type NotifyIntent,
+  type SignoffRow,
+  type StageVisitRow,
+} from '../domain/deal/records';
 
 export interface RecordInput {
   dealId: string;
   events: EventRecord[];
   deal: DealProjection;
+  /** One sign-off (runs before `deal-v3`) … */
   signoff?: SignoffRow;
+  /** … or any number of them. */
+  signoffs?: SignoffRow[];
   stageVisit?: StageVisitRow;
+  stageVisits?: StageVisitRow[];
   notify?: NotifyIntent[];
+  /**
+   * Leave starting the deliveries to the workflow (a command's write: the caller should not wait for
+   * it); the outbox rows that need one are returned as `deferred`.
+   */
+  deferDelivery?: boolean;
+  /** The deal's backlog landed: clear its fault flag in the same statement. */
+  clearFault?: boolean;
+}
+
+export interface RecordResult {
+  /** Outbox rows whose delivery the workflow starts (with `deferDelivery`). */
+  deferred: string[];
+  /**
+   * The timeline event types written, in order: a local activity's marker keeps its result, not its
+   * input, so this is what the history shows of an Update's write (replay fixture coverage reads it).
+   */
+  written: string[];
+}
+
+export interface ResolveDirectoryInput {
+  dealId: string;
+  /** The AR whose manager fills `manager`. */
+  ar: string;
+  /** The groups the deal's process names. */
+  groups: string[];
+}
+
+export interface DealFaultInput {
+  dealId: string;
+  since: string;
+  error: string;
+  seq: number;
 }
 
 export interface ResolveApproversInput {
@@ -111,7 +86,13 @@ export interface ResolveTargetsInput {
 
 /** The activities as the workflow sees them. */
 export interface DealActivities {
+  /** Runs before `deal-v3` only: approvers resolved at each stage entry. */
   resolveApprovers(input: ResolveApproversInput): Promise<RequiredApprover[]>;
+  resolveDirectory(input: ResolveDirectoryInput): Promise<Omit<Directory, 'at'>>;
   resolveEscalationTargets(input: ResolveTargetsInput): Promise<string[]>;
-  recordDeal(input: RecordInput): Promise<void>;
+  recordDeal(input: RecordInput): Promise<RecordResult | undefined>;
+  /** Flag the deal for ops: Postgres refuses or misses its writes (they are kept and retried). */
+  reportDealFault(input: DealFaultInput): Promise<void>;
+  /** Start delivering outbox rows (their own workflows; rows that need no delivery are skipped). */
+  startDeliveries(input: { dealId: string; notificationIds: string[] }): Promise<void>;
 }

@@ -78,6 +78,10 @@ export function createApp(deps: AppDeps): App {
           WHERE type = 'stage.escalated' GROUP BY 1`);
         return Object.fromEntries(rows.map((r) => [r.level, r.n]));
       },
+      dealFaultSource: async () => {
+        const [row] = await deps.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM deal_faults`);
+        return row?.n ?? 0;
+      },
     });
   const auth = authenticate(deps.db, {
     limits: {
@@ -113,7 +117,10 @@ export function createApp(deps: AppDeps): App {
     // Not public: the spec makes only /healthz, /readyz, /openapi.json and /docs public.
     metricsGuard: [auth.read, opsOnly],
     trustProxy: deps.trustProxy,
-    openapi: API_INFO,
+    openapi: {
+      ...API_INFO,
+      servers: [{ url: deps.publicUrl.replace(/\/+$/, ''), description: 'This deployment (PUBLIC_URL)' }],
+    },
     routes: (a) => {
       if (deps.webDir) a.use(webAppRouter(deps.webDir));
       a.use(healthRoutes(registry, deps));

@@ -239,6 +239,19 @@ export const stageVisits = pgTable(
   (t) => [primaryKey({ columns: [t.dealId, t.stageKey, t.visit] })],
 );
 
+/**
+ * Deals whose writes Postgres refuses or misses right now (the workflow keeps them and retries):
+ * shown to ops on the deal and in /metrics. The row goes when the deal's backlog lands.
+ */
+export const dealFaults = pgTable('deal_faults', {
+  dealId: text('deal_id').primaryKey(),
+  since: tz('since').notNull(),
+  error: text('error').notNull(),
+  /** The first timeline seq not written. */
+  seq: integer('seq').notNull(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Notifications: outbox, per-channel deliveries, webhooks, preferences
 // ---------------------------------------------------------------------------------------------

@@ -4,12 +4,30 @@
  * it without pulling workflow code, and the workflow imports it without pulling zod or I/O.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RemovalAuthority } from '../domain/deal/commands';
 import type { DealView, SignoffRequest } from '../domain/deal/machine';
-import type { Decision, Money } from '../domain/deal/types';
+import type { DealInput, DealState, Decision, Money } from '../domain/deal/types';
 import type { Approver, TriangleRole } from '../domain/process/types';
 
 export const DEAL_WORKFLOW_TYPE = 'dealWorkflow';
 export const workflowIdForDeal = (dealId: string): string => `deal-${dealId}`;
+
+/** How a deal workflow starts: a new deal, or a run continued from the previous one. */
+export type DealWorkflowArgs =
+  | { start: DealInput; options?: DealWorkflowOptions }
+  | {
+      carried: DealState;
+      /** The stage the previous run was about to enter (runs before `deal-v3`); null when entered. */
+      enterIndex: number | null;
+      options?: DealWorkflowOptions;
+    };
+
+export interface DealWorkflowOptions {
+  /** Continue-As-New after this many stage transitions in one run, besides Temporal's suggestion. */
+  maxTransitionsPerRun?: number;
+  /** Look the directory up again after a stage entry when it is older than this (default 10 min). */
+  directoryMaxAgeMs?: number;
+}
 
 /** A sign-off as the API sends it: the domain's request (the actor comes from the verified token). */
 export type SignoffArgs = SignoffRequest;
@@ -19,9 +37,11 @@ export interface SignoffResult {
   userId: string;
   actorId: string;
   decision: Decision;
-  /** The gate after this sign-off: the workflow moves on by itself when it is decided. */
+  /** The gate after this sign-off: when decided, `deal` is already in its next stage. */
   gate: 'pending' | 'approved' | 'rejected';
   seq: number;
+  /** The deal as it is after the sign-off (absent from runs started before `deal-v3`). */
+  deal?: DealView;
 }
 
 export interface ActorArgs {
@@ -40,6 +60,11 @@ export interface ReassignArgs extends ActorArgs {
 }
 export interface AmendArgs extends ActorArgs {
   value: Money;
+  /**
+   * Whose pending approvals this caller may remove by amending (ops: `any`; a manager: the people
+   * in their reporting line). An amend removing someone else's pending approval is refused.
+   */
+  mayRemove?: RemovalAuthority;
 }
 
 /** Every command answers with the deal's live state once applied (and projected). */

@@ -79,18 +79,26 @@ export function visibleDealsWhere(scope: DealScope): SQL | undefined {
   );
 }
 
+/** Whom the caller manages: everyone (ops), the people below a manager, or nobody. */
+export type ManagerAuthority = { all: true } | { all: false; manager: boolean; self: string; line: string[] };
+
+export async function managerAuthority(db: Db, p: Principal): Promise<ManagerAuthority> {
+  if (isOps(p)) return { all: true };
+  const manager = isManager(p);
+  return { all: false, manager, self: p.id, line: manager ? await reportingLine(db, p.id) : [] };
+}
+
 /**
  * Reassign, hold, resume, cancel and amend: ops, or a manager with one of the deal's triangle in
  * their reporting line (or holding a role themselves). Seeing a deal as a signer or a delegate is
  * not enough.
  */
-export async function canManage(
-  db: Db,
-  p: Principal,
+export function canManage(
+  authority: ManagerAuthority,
   deal: { arId: string; srId: string; frId: string },
-): Promise<boolean> {
-  if (isOps(p)) return true;
-  if (!isManager(p)) return false;
-  const line = new Set([p.id, ...(await reportingLine(db, p.id))]);
+): boolean {
+  if (authority.all) return true;
+  if (!authority.manager) return false;
+  const line = new Set([authority.self, ...authority.line]);
   return [deal.arId, deal.srId, deal.frId].some((id) => line.has(id));
 }

@@ -5,14 +5,14 @@
 
 import { inArray } from 'drizzle-orm';
 import express, { type Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../../db/client';
 import { users } from '../../db/schema';
-import { actingFor, canManage, dealScope } from '../auth/access';
+import { actingFor, canManage, dealScope, managerAuthority, scopeCovers } from '../auth/access';
 import { principalOf } from '../auth/authenticate';
 import { isManager, isOps } from '../auth/principal';
 import type { Metrics } from '../http/metrics';
-import { pageSchema } from '../http/pagination';
+import { pageSchema, paginationQuery } from '../http/pagination';
 import { badRequest, forbidden } from '../http/problem';
 import type { RouteRegistry } from '../http/route';
 import {
@@ -28,7 +28,7 @@ import {
   ResumeBody,
   SignoffBody,
 } from './schemas';
-import type { DealService } from './service';
+import type { CommandBody, CommandKind, DealService } from './service';
 
 const IdempotencyHeader = 'idempotency-key';
 
@@ -65,6 +65,12 @@ export function dealRoutes(
       method: 'post',
       path: '/',
       summary: 'Create a deal (managers, ops, and members who put themselves as AR)',
+      description:
+        'Runs on the latest version of the process; only ops may name an older one (403 `body.process.version`). ' +
+        '400 `body.triangle.<role>` when one person holds two roles the process keeps apart (by default AR, SR ' +
+        'and FR are three people); 400 `body.value.currency` when the process has no value threshold in that ' +
+        'currency. With the same Idempotency-Key a retry answers the deal created first, or 404 when the caller ' +
+        'can no longer see it.',
       tags: ['deals'],
       auth: true,
       write: true,
@@ -77,7 +83,10 @@ export function dealRoutes(
       if (!isOps(p) && !isManager(p) && body.triangle.AR !== p.id) {
         throw forbidden('Members may create deals only with themselves as AR');
       }
-      const { deal, replayed } = await service.create(body, p.id, idempotencyKey(req));
+      const { deal, replayed } = await service.create(body, p.id, idempotencyKey(req), {
+        mayNameOlderVersion: isOps(p),
+        canSee: async (row) => scopeCovers(await dealScope(db, p), row),
+      });
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.status(201).json(deal);
     },
@@ -126,10 +135,7 @@ export function dealRoutes(
       tags: ['deals'],
       auth: true,
       params: DealIdParams,
-      query: z.object({
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().min(1).max(2048).optional(),
-      }),
+      query: paginationQuery,
       responses: { 200: pageSchema(DealEventSchema), ...problems },
     },
     async (_req, res) => {
@@ -158,17 +164,21 @@ export function dealRoutes(
       const p = principalOf(res);
       const acting = await actingFor(db, p);
       const row = await service.visibleRow(res.locals.params.id, await dealScope(db, p, acting));
-      const body = res.locals.body;
-      const result = await service.signoff(row, body, { id: p.id, actingFor: acting }, idempotencyKey(req));
+      const { deal, result } = await service.signoff(
+        row,
+        res.locals.body,
+        { id: p.id, actingFor: acting },
+        idempotencyKey(req),
+      );
       deps.metrics?.signoffs.inc({ decision: result.decision });
-      res.json(await service.toDto((await service.loadRow(row.id))!));
+      res.json(deal);
     },
   );
 
-  const command = (
+  const command = <K extends CommandKind>(
     path: string,
-    kind: 'hold' | 'resume' | 'reassign' | 'cancel' | 'amend',
-    body: z.ZodType,
+    kind: K,
+    body: z.ZodType<CommandBody[K] | undefined>,
     summary: string,
     method: 'post' | 'patch' = 'post',
   ) =>
@@ -189,22 +199,24 @@ export function dealRoutes(
         const p = principalOf(res);
         const scope = await dealScope(db, p);
         const row = await service.visibleRow(res.locals.params.id, scope);
-        if (!(await canManage(db, p, row))) {
+        const authority = await managerAuthority(db, p);
+        if (!canManage(authority, row)) {
           throw forbidden('Only the deal’s managers and ops may do this');
         }
-        const args = (res.locals.body ?? {}) as Record<string, unknown>;
-        if (kind === 'reassign') {
+        const args = (res.locals.body ?? {}) as CommandBody[K];
+        if ('userId' in args) {
           const found = await db
             .select({ id: users.id })
             .from(users)
-            .where(inArray(users.id, [String(args.userId)]));
+            .where(inArray(users.id, [args.userId]));
           if (!found[0])
             throw badRequest('Unknown user', [
               { path: 'body.userId', message: `unknown user ${args.userId}` },
             ]);
         }
-        await service.command(row, kind, args, p.id, idempotencyKey(req));
-        res.json(await service.toDto((await service.loadRow(row.id))!));
+        // An amend may remove a pending approver only where the caller stands above them.
+        const mayRemove = authority.all ? ('any' as const) : authority.line;
+        res.json(await service.command(row, kind, { ...args, mayRemove }, p.id, idempotencyKey(req)));
       },
     );
 

@@ -2,26 +2,38 @@
  * Deal API schemas (zod): request validation and the OpenAPI document come from these.
  */
 import { z } from 'zod';
-import { DEAL_EVENT_TYPES } from '../../activities/types';
+import { DEAL_EVENT_TYPES } from '../../domain/deal/records';
 import { DEAL_STATUSES } from '../../domain/deal/types';
+import {
+  CURRENCY_PATTERN,
+  hasAtMostTwoDecimals,
+  isKnownCurrency,
+  MAX_AMOUNT,
+  MAX_AMOUNT_TEXT,
+} from '../../domain/money';
+import type { Approver } from '../../domain/process/types';
 import { paginationQuery } from '../http/pagination';
+import { storableText } from '../http/storable';
+import type { CommandBody, SignoffBodyArgs } from './service';
 
-const CURRENCIES = new Set(
-  (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency'),
-);
-
-export const UserId = z.string().trim().min(1).max(100);
+export const UserId = storableText().trim().min(1).max(100);
 export const TriangleRoleSchema = z.enum(['AR', 'SR', 'FR']);
-export const ApproverSchema = z
-  .string()
-  .regex(/^(AR|SR|FR|manager|group:[a-z0-9-]+)$/, 'must be AR, SR, FR, manager or group:<name>');
+export const ApproverSchema = z.union(
+  [z.enum(['AR', 'SR', 'FR', 'manager']), z.templateLiteral(['group:', z.string().regex(/^[a-z0-9-]+$/)])],
+  { error: 'must be AR, SR, FR, manager or group:<name>' },
+) satisfies z.ZodType<Approver>;
 
 export const MoneySchema = z.object({
-  amount: z.number().finite().nonnegative('must not be negative'),
+  amount: z
+    .number()
+    .min(0, 'must not be negative')
+    .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT_TEXT}`)
+    .refine(hasAtMostTwoDecimals, 'must have at most two decimals')
+    .describe(`0 to ${MAX_AMOUNT_TEXT}, at most two decimals`),
   currency: z
     .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY or USD')
-    .refine((c) => CURRENCIES.has(c), 'unknown currency'),
+    .regex(CURRENCY_PATTERN, 'must be an ISO 4217 code such as CNY or USD')
+    .refine(isKnownCurrency, 'unknown currency'),
 });
 
 /** Deal ids are opaque: any string is accepted here and an unknown or malformed one answers 404. */
@@ -29,25 +41,36 @@ export const DealIdParams = z.object({ id: z.string() });
 
 export const CreateDealBody = z
   .object({
-    title: z.string().trim().min(1).max(200),
+    title: storableText().trim().min(1).max(200),
     account: z
-      .object({ name: z.string().trim().min(1).max(200), tier: z.string().trim().max(50).optional() })
+      .object({
+        name: storableText().trim().min(1).max(200),
+        tier: storableText().trim().max(50).optional(),
+      })
       .strict(),
     value: MoneySchema,
     triangle: z.object({ AR: UserId, SR: UserId, FR: UserId }).strict(),
     process: z
-      .object({ key: z.string().regex(/^[a-z0-9-]+$/), version: z.number().int().positive().optional() })
+      .object({
+        key: z
+          .string()
+          .max(200)
+          .regex(/^[a-z0-9-]+$/),
+        version: z.number().int().positive().max(2_147_483_647).optional(),
+      })
       .strict()
       .optional(),
   })
   .strict();
 
+// Each body `satisfies` the arguments of the workflow Update it becomes (without the verified actor),
+// so renaming a field on either side fails to compile.
 export const SignoffBody = z
   .object({
-    stage: z.string().min(1),
+    stage: storableText().min(1).max(200),
     role: ApproverSchema.optional(),
     decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().max(4000).optional(),
+    comment: storableText().trim().max(4000).optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -58,23 +81,27 @@ export const SignoffBody = z
         message: 'a rejection needs a comment giving the reason',
       });
     }
-  });
+  }) satisfies z.ZodType<SignoffBodyArgs>;
 
-const Reason = z.string().trim().min(1, 'a reason is required').max(2000);
-export const ReassignBody = z.object({ role: TriangleRoleSchema, userId: UserId, reason: Reason }).strict();
-export const HoldBody = z.object({ reason: Reason }).strict();
-export const CancelBody = z.object({ reason: Reason }).strict();
-export const ResumeBody = z.object({}).strict().optional();
-export const AmendBody = z.object({ value: MoneySchema }).strict();
+const Reason = storableText().trim().min(1, 'a reason is required').max(2000);
+export const ReassignBody = z
+  .object({ role: TriangleRoleSchema, userId: UserId, reason: Reason })
+  .strict() satisfies z.ZodType<CommandBody['reassign']>;
+export const HoldBody = z.object({ reason: Reason }).strict() satisfies z.ZodType<CommandBody['hold']>;
+export const CancelBody = z.object({ reason: Reason }).strict() satisfies z.ZodType<CommandBody['cancel']>;
+export const ResumeBody = z.object({}).strict().optional() satisfies z.ZodType<
+  CommandBody['resume'] | undefined
+>;
+export const AmendBody = z.object({ value: MoneySchema }).strict() satisfies z.ZodType<CommandBody['amend']>;
 
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const ListDealsQuery = paginationQuery.extend({
-  stage: z.string().optional(),
+  stage: storableText().max(200).optional(),
   status: z.enum(DEAL_STATUSES as [string, ...string[]]).optional(),
-  userId: z.string().optional(),
+  userId: storableText().max(200).optional(),
   overdue: booleanQuery.optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  q: storableText().trim().min(1).max(200).optional(),
 });
 
 const LocalizedName = z.object({ en: z.string(), zh: z.string() });
@@ -111,6 +138,12 @@ export const DealSchema = z.object({
     })
     .nullable(),
   temporalUiUrl: z.string().nullable(),
+  fault: z
+    .object({ since: z.string(), error: z.string() })
+    .nullable()
+    .describe(
+      'Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried',
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

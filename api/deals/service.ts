@@ -8,33 +8,40 @@ import {
   type Client,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { dealEvents, deals, signoffs, users } from '../../db/schema';
+import { dealEvents, dealFaults, deals, signoffs, users } from '../../db/schema';
+import type { DealView } from '../../domain/deal/machine';
 import type { DealInput, RequiredApprover } from '../../domain/deal/types';
 import type { ProcessVersion } from '../../domain/process/types';
-import type { DealWorkflowArgs } from '../../workflows/deal';
 import {
+  type ActorArgs,
+  type AmendArgs,
   amendUpdate,
+  type CancelArgs,
   cancelUpdate,
   DEAL_WORKFLOW_TYPE,
+  type DealWorkflowArgs,
+  type HoldArgs,
   holdUpdate,
-  REFUSAL_FAILURE_TYPE,
+  type ReassignArgs,
   readyUpdate,
   reassignUpdate,
   resumeUpdate,
+  type SignoffArgs,
+  type SignoffResult,
   signoffUpdate,
   workflowIdForDeal,
 } from '../../workflows/messages';
 import { type DealScope, scopeCovers, visibleDealsWhere } from '../auth/access';
-import { decodeCursor, page } from '../http/pagination';
-import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../http/problem';
-import { getLatestProcessVersion, getProcessVersion } from '../process-definitions/repo';
+import { cursorFields, decodeCursor, page } from '../http/pagination';
+import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem';
+import { isClosedWorkflowError, unavailable, workflowProblem } from '../http/workflow-errors';
+import { getProcessVersion } from '../process-definitions/repo';
+import { type CreateAccess, checkNewDeal, processForNewDeal } from './admission';
 import type { DealDto } from './schemas';
 
 export interface DealServiceDeps {
@@ -45,7 +52,24 @@ export interface DealServiceDeps {
   temporalUiUrl?: string;
 }
 
-type DealRow = typeof deals.$inferSelect;
+type DealRow = typeof deals.$inferSelect & {
+  /** Set while Postgres refuses or misses the deal's writes (see `deal_faults`). */
+  fault?: { since: Date; error: string } | null;
+};
+
+/** A command as the caller sends it: the workflow's arguments without the verified actor. */
+export type CommandBody = {
+  hold: Omit<HoldArgs, 'actorId'>;
+  resume: Omit<ActorArgs, 'actorId'>;
+  reassign: Omit<ReassignArgs, 'actorId'>;
+  cancel: Omit<CancelArgs, 'actorId'>;
+  amend: Omit<AmendArgs, 'actorId' | 'mayRemove'>;
+};
+export type CommandKind = keyof CommandBody;
+export type SignoffBodyArgs = Omit<SignoffArgs, 'actorId' | 'actingFor'>;
+
+/** How long a caller waits for a command; past it, 503 with Retry-After (the command carries on). */
+const COMMAND_DEADLINE_MS = 25_000;
 
 export const DEFAULT_PROCESS_KEY = 'ltc-standard';
 
@@ -57,8 +81,14 @@ export function createDealService(deps: DealServiceDeps) {
 
   async function loadRow(id: string): Promise<DealRow | undefined> {
     if (!DEAL_ID.test(id)) return undefined;
-    const rows = await db.select().from(deals).where(eq(deals.id, id)).limit(1);
-    return rows[0];
+    const rows = await db
+      .select({ deal: deals, since: dealFaults.since, error: dealFaults.error })
+      .from(deals)
+      .leftJoin(dealFaults, eq(dealFaults.dealId, deals.id))
+      .where(eq(deals.id, id))
+      .limit(1);
+    const r = rows[0];
+    return r && { ...r.deal, fault: r.since && r.error ? { since: r.since, error: r.error } : null };
   }
 
   /** The deal if the caller may see it; otherwise 404 (unknown, malformed and invisible look alike). */
@@ -113,48 +143,102 @@ export function createDealService(deps: DealServiceDeps) {
       triangle: { AR: row.arId, SR: row.srId, FR: row.frId },
       process: { key: row.processKey, version: row.processVersion },
       stage,
-      temporalUiUrl: deps.temporalUiUrl
-        ? `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(row.workflowId)}`
-        : null,
+      temporalUiUrl: temporalUiUrl(row.workflowId),
+      fault: row.fault ? { since: row.fault.since.toISOString(), error: row.fault.error } : null,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };
   }
 
-  /** Map a refused Update to HTTP: 409 for state conflicts, 403 for the wrong signer, 400 for bad input. */
-  function refusalToProblem(err: unknown): never {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const f = err.cause;
-      if (f.type === REFUSAL_FAILURE_TYPE) {
-        const code = (f.details?.[0] as { code?: string } | undefined)?.code ?? 'conflict';
-        const extensions = { code };
-        if (code === 'role_not_required' || code === 'not_assignee') {
-          throw new HttpProblem(403, { type: code.replace(/_/g, '-'), detail: f.message, extensions });
-        }
-        if (code === 'comment_required' || code === 'invalid' || code === 'role_ambiguous') {
-          const field =
-            (f.details?.[0] as { field?: string } | undefined)?.field ??
-            (code === 'comment_required' ? 'comment' : 'role');
-          throw new HttpProblem(400, {
-            type: code.replace(/_/g, '-'),
-            detail: f.message,
-            extensions,
-            errors: [{ path: `body.${field}`, message: f.message }],
-          });
-        }
-        throw new HttpProblem(409, { type: code.replace(/_/g, '-'), detail: f.message, extensions });
+  function temporalUiUrl(workflowId: string): string | null {
+    return deps.temporalUiUrl
+      ? `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`
+      : null;
+  }
+
+  /** The deal as its workflow answered a command: no second read of Postgres. */
+  function viewToDto(view: DealView, workflowId: string): DealDto {
+    const s = view.stage;
+    return {
+      id: view.dealId,
+      title: view.title,
+      account: { name: view.account.name, tier: view.account.tier ?? null },
+      value: view.value,
+      status: view.status,
+      triangle: view.triangle,
+      process: view.process,
+      stage: s
+        ? {
+            key: s.key,
+            name: s.name,
+            gate: s.gate,
+            visit: s.visit,
+            enteredAt: s.enteredAt,
+            dueAt: s.dueAt,
+            escalationLevel: s.escalationLevel,
+            required: s.required.map((r) => ({ role: r.approver, userIds: r.userIds })),
+            signoffs: s.signoffs.map((x) => ({
+              role: x.role,
+              userId: x.userId,
+              actorId: x.actorId,
+              decision: x.decision,
+              comment: x.comment ?? null,
+              at: x.at,
+            })),
+            waitingOn: s.waitingOn,
+          }
+        : null,
+      temporalUiUrl: temporalUiUrl(workflowId),
+      fault: view.fault ? { since: view.fault.since, error: view.fault.error } : null,
+      createdAt: view.createdAt,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Send a command to the deal's workflow and wait for its answer, at most COMMAND_DEADLINE_MS (then
+   * 503 with Retry-After; the command carries on, and a retry with the same Idempotency-Key joins it).
+   * A command that reaches a run just as it continues as new is sent again to the new run.
+   */
+  async function runUpdate<R, A>(
+    workflowId: string,
+    def: UpdateDefinition<R, [A]>,
+    args: A,
+    id: string,
+  ): Promise<R> {
+    for (let attempt = 0; ; attempt++) {
+      const handle = temporal.workflow.getHandle(workflowId);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(unavailable('The deal did not answer in time; retry with the same Idempotency-Key')),
+            COMMAND_DEADLINE_MS,
+          );
+        });
+        return await Promise.race([handle.executeUpdate(def, { args: [args], updateId: id }), deadline]);
+      } catch (err) {
+        if (attempt < 3 && isClosedWorkflowError(err) && (await stillRunning(workflowId))) continue;
+        throw workflowProblem(err) ?? err;
+      } finally {
+        clearTimeout(timer);
       }
     }
-    if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err)) {
-      throw conflict('The deal is no longer active', { code: 'not_active' });
+  }
+
+  async function stillRunning(workflowId: string): Promise<boolean> {
+    try {
+      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch {
+      return false;
     }
-    throw temporalProblem(err);
   }
 
   return {
     loadRow,
     visibleRow,
     toDto,
+    viewToDto,
 
     async get(id: string, scope: DealScope): Promise<DealDto> {
       return toDto(await visibleRow(id, scope));
@@ -170,7 +254,8 @@ export function createDealService(deps: DealServiceDeps) {
         process?: { key: string; version?: number };
       },
       createdBy: string,
-      idempotencyKey?: string,
+      idempotencyKey: string | undefined,
+      access: CreateAccess,
     ): Promise<{ deal: DealDto; replayed: boolean }> {
       if (idempotencyKey) {
         const existing = await db
@@ -182,7 +267,9 @@ export function createDealService(deps: DealServiceDeps) {
           // A replayed creation: join (or, after a crash, start) the deal's workflow.
           const proc = await getProcessVersion(db, existing[0].processKey, existing[0].processVersion);
           if (proc) await startAndWait(existing[0], proc);
-          return { deal: await toDto((await loadRow(existing[0].id))!), replayed: true };
+          const row = (await loadRow(existing[0].id))!;
+          if (!(await access.canSee(row))) throw notFound('No such deal');
+          return { deal: await toDto(row), replayed: true };
         }
       }
       const people = [...new Set(Object.values(input.triangle))];
@@ -197,17 +284,8 @@ export function createDealService(deps: DealServiceDeps) {
         );
       }
       const key = input.process?.key ?? DEFAULT_PROCESS_KEY;
-      const proc: ProcessVersion | undefined = input.process?.version
-        ? await getProcessVersion(db, key, input.process.version)
-        : await getLatestProcessVersion(db, key);
-      if (!proc) {
-        throw badRequest('Unknown process', [
-          {
-            path: input.process?.version ? 'body.process.version' : 'body.process.key',
-            message: `no process definition ${key}${input.process?.version ? ` version ${input.process.version}` : ''}`,
-          },
-        ]);
-      }
+      const proc = await processForNewDeal(db, key, input.process?.version, access);
+      checkNewDeal(input, proc);
       const id = randomUUID();
       const now = new Date();
       const row = {
@@ -232,14 +310,14 @@ export function createDealService(deps: DealServiceDeps) {
       const [inserted] = await db.insert(deals).values(row).onConflictDoNothing().returning();
       if (!inserted) {
         // A concurrent request with the same Idempotency-Key won the race.
-        return this.create(input, createdBy, idempotencyKey);
+        return this.create(input, createdBy, idempotencyKey, access);
       }
       try {
         await startAndWait(inserted, proc);
       } catch (err) {
         // No workflow, no deal: remove the row unless the workflow already wrote to it.
         await db.delete(deals).where(and(eq(deals.id, id), eq(deals.projectionSeq, 0)));
-        throw temporalProblem(err);
+        throw workflowProblem(err) ?? err;
       }
       return { deal: await toDto((await loadRow(id))!), replayed: false };
     },
@@ -270,7 +348,7 @@ export function createDealService(deps: DealServiceDeps) {
       }
       const cursor = decodeCursor(
         q.cursor,
-        z.object({ createdAt: z.iso.datetime(), id: z.string().regex(DEAL_ID) }),
+        z.strictObject({ createdAt: cursorFields.isoTimestamp, id: z.string().regex(DEAL_ID) }),
       );
       if (cursor) {
         const at = new Date(cursor.createdAt);
@@ -288,7 +366,7 @@ export function createDealService(deps: DealServiceDeps) {
 
     async timeline(id: string, scope: DealScope, q: { limit: number; cursor?: string }) {
       await visibleRow(id, scope);
-      const cursor = decodeCursor(q.cursor, z.object({ seq: z.number().int() }));
+      const cursor = decodeCursor(q.cursor, z.strictObject({ seq: cursorFields.int }));
       const rows = await db
         .select()
         .from(dealEvents)
@@ -310,60 +388,60 @@ export function createDealService(deps: DealServiceDeps) {
       };
     },
 
-    /** Sign off through the workflow's Update; the Idempotency-Key becomes the update id. */
+    /**
+     * Sign off through the workflow's Update; the Idempotency-Key becomes the update id. Answers the
+     * deal as it is after the sign-off (in its next stage when the sign-off decided the stage).
+     */
     async signoff(
       row: DealRow,
-      args: { stage: string; role?: string; decision: 'approve' | 'reject'; comment?: string },
+      args: SignoffBodyArgs,
       actor: { id: string; actingFor: string[] },
       idempotencyKey?: string,
-    ) {
-      const handle = temporal.workflow.getHandle(row.workflowId);
-      try {
-        return await handle.executeUpdate(signoffUpdate, {
-          args: [
-            {
-              stage: args.stage,
-              ...(args.role ? { role: args.role as never } : {}),
-              decision: args.decision,
-              ...(args.comment ? { comment: args.comment } : {}),
-              actorId: actor.id,
-              actingFor: actor.actingFor,
-            },
-          ],
-          updateId: updateId('signoff', actor.id, idempotencyKey),
-        });
-      } catch (err) {
-        refusalToProblem(err);
-      }
+    ): Promise<{ deal: DealDto; result: SignoffResult }> {
+      const result = await runUpdate(
+        row.workflowId,
+        signoffUpdate,
+        { ...args, actorId: actor.id, actingFor: actor.actingFor },
+        updateId('signoff', actor.id, idempotencyKey),
+      );
+      return { deal: await answer(row, result.deal), result };
     },
 
-    async command(
+    /** A manager's or ops' command; answers the deal as it is after it. */
+    async command<K extends CommandKind>(
       row: DealRow,
-      kind: 'hold' | 'resume' | 'reassign' | 'cancel' | 'amend',
-      args: Record<string, unknown>,
+      kind: K,
+      args: CommandBody[K] & { mayRemove?: AmendArgs['mayRemove'] },
       actorId: string,
       idempotencyKey?: string,
-    ) {
-      const handle = temporal.workflow.getHandle(row.workflowId);
-      const def = {
+    ): Promise<DealDto> {
+      const defs = {
         hold: holdUpdate,
         resume: resumeUpdate,
         reassign: reassignUpdate,
         cancel: cancelUpdate,
         amend: amendUpdate,
-      }[kind];
-      try {
-        await handle.executeUpdate(def as typeof holdUpdate, {
-          args: [{ ...args, actorId } as never],
-          updateId: updateId(kind, actorId, idempotencyKey),
-        });
-      } catch (err) {
-        refusalToProblem(err);
-      }
+      } as const;
+      const view = await runUpdate(
+        row.workflowId,
+        defs[kind] as UpdateDefinition<DealView, [CommandBody[K] & ActorArgs]>,
+        { ...args, actorId },
+        updateId(kind, actorId, idempotencyKey),
+      );
+      return answer(row, view);
     },
 
     forbidden,
   };
+
+  /**
+   * The deal as a command answered it: from the workflow's own answer (runs since `deal-v3`), or read
+   * back from Postgres (older runs, whose commands answer before the projection moved).
+   */
+  async function answer(row: DealRow, view: DealView | undefined): Promise<DealDto> {
+    if (view && 'createdAt' in view) return viewToDto(view, row.workflowId);
+    return toDto((await loadRow(row.id))!);
+  }
 
   /** Start the deal's workflow (or join it) and wait until it has entered its first stage. */
   async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<void> {
@@ -408,26 +486,6 @@ function dealInputOf(row: DealRow, proc: ProcessVersion): DealInput {
  */
 function updateId(kind: string, actorId: string, idempotencyKey?: string): string {
   return idempotencyKey ? `${kind}:${actorId}:${idempotencyKey}` : `${kind}:${randomUUID()}`;
-}
-
-/** Temporal unreachable or overloaded: 503 with Retry-After, not a 500. */
-function temporalProblem(err: unknown): unknown {
-  if (err instanceof HttpProblem) return err;
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  const code = e?.code ?? e?.cause?.code;
-  // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), RESOURCE_EXHAUSTED (8)
-  if (code === 14 || code === 4 || code === 8) {
-    return new HttpProblem(503, {
-      type: 'temporal-unavailable',
-      detail: 'The workflow service is unavailable; retry shortly',
-      headers: { 'Retry-After': '5' },
-    });
-  }
-  return err;
-}
-
-function isClosedWorkflowError(err: unknown): boolean {
-  return /workflow execution already completed/i.test(String((err as Error)?.message ?? ''));
 }
 
 export type DealService = ReturnType<typeof createDealService>;

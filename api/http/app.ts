@@ -5,7 +5,8 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { type DocsOptions, docsRouter } from './docs';
+import { z } from 'zod';
+import { type DocsOptions, docsPage, docsRouter } from './docs';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { requestLogger } from './logger';
 import type { Metrics } from './metrics';
@@ -35,6 +36,39 @@ export function jsonBody(limit: string | number = '1mb') {
   return express.json({ limit, type: ['application/json', 'application/*+json'] });
 }
 
+/** `/openapi.json` and `/docs`, declared in the registry so the document lists them (public). */
+function documentationRoutes(options: HttpAppOptions): express.Router {
+  const router = express.Router();
+  const tags = ['operability'];
+  options.registry.route(
+    router,
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This API as an OpenAPI 3.1 document',
+      tags,
+      responses: {
+        200: { description: 'The OpenAPI document', schema: z.looseObject({ openapi: z.literal('3.1.0') }) },
+      },
+    },
+    openApiHandler(options.registry, options.openapi),
+  );
+  if (options.docs !== false) {
+    options.registry.route(
+      router,
+      {
+        method: 'get',
+        path: '/docs',
+        summary: 'Interactive API documentation (Swagger UI)',
+        tags,
+        responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } },
+      },
+      docsPage(options.docs ?? {}),
+    );
+  }
+  return router;
+}
+
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -45,7 +79,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     app.use(options.metrics.middleware());
     app.get('/metrics', ...(options.metricsGuard ?? []), options.metrics.handler());
   }
-  app.get('/openapi.json', openApiHandler(options.registry, options.openapi));
+  app.use(documentationRoutes(options));
   if (options.docs !== false) app.use(docsRouter(options.docs ?? {}));
   app.use(jsonBody(options.jsonLimit));
 

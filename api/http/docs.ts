@@ -4,7 +4,7 @@
  * default one points at the petstore demo), served from `/docs/init.js` so no inline script is
  * needed and a strict Content-Security-Policy holds.
  */
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 
 export interface DocsOptions {
@@ -74,21 +74,26 @@ function initScript(openApiUrl: string): string {
 `;
 }
 
+/** The `GET /docs` page (its assets come from `docsRouter`, mounted at the same path). */
+export function docsPage(options: DocsOptions = {}): RequestHandler {
+  const title = options.title ?? 'API documentation';
+  return (req, res) => {
+    res.set('Content-Security-Policy', CSP);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Cache-Control', 'no-cache');
+    res.type('html').send(page(req.baseUrl, title));
+  };
+}
+
 /** Mount at the application root (or under a prefix: asset URLs follow `req.baseUrl`). */
 export function docsRouter(options: DocsOptions = {}): Router {
   const openApiUrl = options.openApiUrl ?? '/openapi.json';
-  const title = options.title ?? 'API documentation';
   const assetsDir = getAbsoluteFSPath();
   const allowed = new Set(DOCS_ASSETS.map((f) => `/${f}`));
   const init = initScript(openApiUrl);
   const router = express.Router();
 
-  router.get('/docs', (req, res) => {
-    res.set('Content-Security-Policy', CSP);
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Cache-Control', 'no-cache');
-    res.type('html').send(page(req.baseUrl, title));
-  });
+  router.get('/docs', docsPage(options));
   router.get('/docs/init.js', (_req, res) => {
     res.set('Cache-Control', 'no-cache');
     res.type('application/javascript').send(init);

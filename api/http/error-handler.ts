@@ -18,6 +18,7 @@ import {
   payloadTooLarge,
   unsupportedMediaType,
 } from './problem';
+import { workflowProblem } from './workflow-errors';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -81,6 +82,8 @@ interface ErrorWithStatus {
 /** Maps a known error to a client-facing problem, or returns undefined for an unknown (→ 500) error. */
 export function toClientProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
+  const fromWorkflow = workflowProblem(err);
+  if (fromWorkflow) return fromWorkflow;
   if (isZodError(err)) return zodErrorToProblem(err);
   if (typeof err !== 'object' || err === null) return undefined;
 

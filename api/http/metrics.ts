@@ -3,7 +3,7 @@
  * can coexist). HTTP latency is labelled with the route PATTERN (`/deals/:id`), never the raw URL.
  */
 import type { Request, RequestHandler } from 'express';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface CreateMetricsOptions {
   /** Collect process/runtime default metrics into the registry. Default true. */
@@ -15,6 +15,8 @@ export interface CreateMetricsOptions {
    * read from this source (e.g. the timeline in Postgres) at each scrape.
    */
   escalationSource?: () => Promise<Record<string, number>>;
+  /** Deals whose writes Postgres refuses right now (counted at scrape time; see `deal_faults`). */
+  dealFaultSource?: () => Promise<number>;
   /** Histogram buckets in seconds. */
   buckets?: number[];
 }
@@ -107,6 +109,18 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         }
       : {}),
   });
+
+  const faults = options.dealFaultSource;
+  if (faults) {
+    new Gauge({
+      name: `${prefix}deal_write_faults`,
+      help: 'Deals whose writes Postgres refuses or misses right now (kept and retried by their workflow)',
+      registers: [registry],
+      async collect(this: Gauge) {
+        this.set(await faults());
+      },
+    });
+  }
 
   const middleware = (): RequestHandler => (req, res, next) => {
     const stop = httpDuration.startTimer();

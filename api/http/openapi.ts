@@ -296,7 +296,8 @@ function buildOperation(
   if (spec.description) op.description = spec.description;
   if (spec.tags?.length) op.tags = spec.tags;
   if (spec.deprecated) op.deprecated = true;
-  if (spec.auth) op.security = [{ bearerAuth: [] }];
+  // Public operations say so explicitly (`security: []`).
+  op.security = spec.auth ? [{ bearerAuth: [] }] : [];
 
   const pathParams = buildParameters(spec.params, 'path', store, `${hint}Params`);
   for (const name of pathParamNames(route.path)) {

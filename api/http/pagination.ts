@@ -1,10 +1,13 @@
 /**
  * Cursor pagination: every list takes `?limit=&cursor=` and answers `{ items, nextCursor }`.
  * A cursor is base64url(JSON) of whatever keyset the feature orders by (e.g. `{ createdAt, id }`);
- * it is opaque to clients and validated with a zod schema when decoded.
+ * it is opaque to clients and validated when decoded with a strict schema built from
+ * `cursorFields`, so a garbled or forged cursor is a 400 naming `query.cursor`, never a database
+ * error.
  */
 import { z } from 'zod';
 import { badRequest } from './problem';
+import { storableText } from './storable';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
@@ -18,8 +21,7 @@ export const paginationQuery = z.object({
     .max(MAX_PAGE_LIMIT)
     .default(DEFAULT_PAGE_LIMIT)
     .describe(`Page size (1..${MAX_PAGE_LIMIT}, default ${DEFAULT_PAGE_LIMIT})`),
-  cursor: z
-    .string()
+  cursor: storableText()
     .min(1)
     .max(2048)
     .optional()
@@ -40,6 +42,34 @@ export function pageSchema<T extends z.ZodType>(item: T) {
     nextCursor: z.string().nullable().describe('Cursor for the next page; null on the last page'),
   });
 }
+
+/** Whether `text` (ISO 8601, UTC) names a real instant from year 1 on: `2021-02-31` does not. */
+function isRealInstant(text: string): boolean {
+  const ms = Date.parse(`${text.slice(0, 23)}Z`);
+  return (
+    !Number.isNaN(ms) &&
+    ms >= Date.UTC(1, 0, 1) &&
+    new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19)
+  );
+}
+
+/** Field schemas for cursor keysets; combine them with `z.strictObject`. */
+export const cursorFields = {
+  /** `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as `to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` writes it. */
+  microTimestamp: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+    .refine(isRealInstant),
+  /** `Date.toISOString()` output. */
+  isoTimestamp: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    .refine(isRealInstant),
+  /** An id or key compared as text. */
+  text: storableText().max(200),
+  /** A Postgres `integer` (0 to 2^31 - 1). */
+  int: z.number().int().min(0).max(2_147_483_647),
+} as const;
 
 export function encodeCursor(value: object): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');

@@ -3,9 +3,16 @@
  * `req.query` is a getter and is never reassigned). A failure throws one `ZodError` whose issue
  * paths are prefixed with the request part (`body.value.amount`, `query.limit`), which the error
  * handler answers as a 400 problem.
+ *
+ * Behind the schemas, the parsed values are walked once more for text Postgres cannot store (NUL,
+ * unpaired surrogates), so a schema that lets such text through (`z.unknown()`, a record's keys)
+ * still cannot carry it to the database: 400 naming the field, or 404 for a path id, which then
+ * names nothing that exists.
  */
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../../domain/text';
+import { notFound } from './problem';
 
 export type RequestPart = 'params' | 'query' | 'body';
 
@@ -41,7 +48,17 @@ export function validate(schemas: RequestSchemas): RequestHandler {
       if (!schema) continue;
       const input: unknown = part === 'params' ? req.params : part === 'query' ? req.query : req.body;
       const result = await schema.safeParseAsync(input);
-      if (result.success) {
+      const unstorable = result.success ? findUnstorableText(result.data) : null;
+      if (unstorable && part === 'params') throw notFound();
+      if (unstorable) {
+        const what = unstorable.key ? 'field name' : 'text';
+        issues.push({
+          code: 'custom',
+          input: undefined,
+          path: [part, ...unstorable.path],
+          message: `${what} ${UNSTORABLE_TEXT_MESSAGE}`,
+        });
+      } else if (result.success) {
         res.locals[part] = result.data;
       } else {
         for (const issue of result.error.issues) issues.push({ ...issue, path: [part, ...issue.path] });

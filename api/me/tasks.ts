@@ -9,7 +9,7 @@ import type { Db } from '../../db/client';
 import type { LocalizedText } from '../../domain/process/types';
 import { actingFor } from '../auth/access';
 import type { Principal } from '../auth/principal';
-import { decodeCursor, type Page, page } from '../http/pagination';
+import { cursorFields, decodeCursor, type Page, page } from '../http/pagination';
 import { getProcessVersion } from '../process-definitions/repo';
 
 export interface TaskDto {
@@ -23,23 +23,18 @@ export interface TaskDto {
   overdue: boolean;
 }
 
-const CursorText = z
-  .string()
-  .max(200)
-  .refine((s) => !s.includes('\u0000'));
-
 /**
  * Keyset of the ordering: due time (epoch microseconds, exact; null sorts last), deal, role, holder.
  * Validated strictly, so a forged cursor is a 400, never a database error.
  */
-const TaskCursor = z.object({
+const TaskCursor = z.strictObject({
   due: z
     .string()
     .regex(/^-?[0-9]{1,18}$/)
     .nullable(),
-  dealId: CursorText,
-  role: CursorText,
-  userId: CursorText,
+  dealId: cursorFields.text,
+  role: cursorFields.text,
+  userId: cursorFields.text,
 });
 
 /** The due time in epoch microseconds (exact: `extract` answers numeric). */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { NOTIFICATION_KINDS, PREFERENCE_CHANNELS } from '../../notifications/delivery';
 import { WEBHOOK_FORMATS } from '../../notifications/webhook-formats';
 import { paginationQuery } from '../http/pagination';
+import { storableText } from '../http/storable';
 
 export const NotificationKindSchema = z.enum(NOTIFICATION_KINDS);
 
@@ -53,8 +54,7 @@ export const PreferencesSchema = z
   )
   .meta({ id: 'NotificationPreferences', description: 'Channels per notification kind (effective)' });
 
-const HttpUrl = z
-  .string()
+const HttpUrl = storableText()
   .trim()
   .max(2000)
   .refine((u) => {
@@ -73,8 +73,7 @@ export const CreateWebhookBody = z
   .strictObject({
     url: HttpUrl,
     format: z.enum(WEBHOOK_FORMATS),
-    secret: z
-      .string()
+    secret: storableText()
       .min(1)
       .max(500)
       .optional()
@@ -82,11 +81,11 @@ export const CreateWebhookBody = z
     events: z
       .array(NotificationKindSchema)
       .min(1)
+      .max(NOTIFICATION_KINDS.length * 2)
       .optional()
       .describe('Notification kinds; omitted = all kinds'),
-    userId: z.string().trim().min(1).max(100).optional().describe("A user's own webhook"),
-    teamManagerId: z
-      .string()
+    userId: storableText().trim().min(1).max(100).optional().describe("A user's own webhook"),
+    teamManagerId: storableText()
       .trim()
       .min(1)
       .max(100)
@@ -143,7 +142,11 @@ export const FailedDeliverySchema = z
 
 export const ResendBody = z
   .strictObject({
-    channel: z.string().min(1).max(200).optional().describe('Only this channel; default: every failed one'),
+    channel: storableText()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Only this channel; default: every failed one'),
   })
   .optional();
 

@@ -25,7 +25,7 @@ import {
   type WebhookTargetPolicy,
 } from '../../notifications/webhook-target';
 import { maskWebhookUrl } from '../../notifications/webhook-url-mask';
-import { decodeCursor, type Page, page } from '../http/pagination';
+import { cursorFields, decodeCursor, type Page, page } from '../http/pagination';
 import { badRequest, conflict, notFound } from '../http/problem';
 
 export interface NotificationItem {
@@ -66,8 +66,17 @@ export interface FailedDelivery {
 /** Microsecond-precise timestamps for keyset cursors (a JS Date would drop the microseconds). */
 const US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
-const InboxCursor = z.object({ u: z.union([z.literal(0), z.literal(1)]), t: z.string(), i: z.string() });
-const KeyCursor = z.object({ t: z.string(), i: z.string(), c: z.string().optional() });
+const InboxCursor = z.strictObject({
+  u: z.union([z.literal(0), z.literal(1)]),
+  t: cursorFields.microTimestamp,
+  i: cursorFields.text,
+});
+const WebhookCursor = z.strictObject({ t: cursorFields.microTimestamp, i: cursorFields.text });
+const FailedCursor = z.strictObject({
+  t: cursorFields.microTimestamp,
+  i: cursorFields.text,
+  c: cursorFields.text,
+});
 
 const iso = (d: Date | string | null): string | null =>
   d === null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString();
@@ -226,7 +235,7 @@ export function createNotificationService(deps: {
     },
 
     async listWebhooks(q: { limit: number; cursor?: string }): Promise<Page<WebhookDto>> {
-      const cursor = decodeCursor(q.cursor, KeyCursor);
+      const cursor = decodeCursor(q.cursor, WebhookCursor);
       const rows = await db.execute<{ id: string; t: string }>(sql`
         SELECT id, to_char(created_at AT TIME ZONE 'UTC', ${sql.raw(US)}) AS t FROM webhooks
         WHERE disabled_at IS NULL
@@ -252,7 +261,7 @@ export function createNotificationService(deps: {
 
     /** Deliveries whose retries are exhausted, most recent first. */
     async failedDeliveries(q: { limit: number; cursor?: string }): Promise<Page<FailedDelivery>> {
-      const cursor = decodeCursor(q.cursor, KeyCursor);
+      const cursor = decodeCursor(q.cursor, FailedCursor);
       const rows = await db.execute<{
         notification_id: string;
         channel: string;
@@ -272,7 +281,7 @@ export function createNotificationService(deps: {
           ${
             cursor
               ? sql`AND (d.updated_at, d.notification_id, d.channel)
-                  < (${cursor.t}::timestamptz, ${cursor.i}::text, ${cursor.c ?? ''}::text)`
+                  < (${cursor.t}::timestamptz, ${cursor.i}::text, ${cursor.c}::text)`
               : sql``
           }
         ORDER BY d.updated_at DESC, d.notification_id DESC, d.channel DESC

@@ -16,7 +16,7 @@ import { validateProcessDefinition } from '../../domain/process/validate';
 import { principalOf } from '../auth/authenticate';
 import { isOps } from '../auth/principal';
 import type { FeatureRoutes } from '../feature';
-import { decodeCursor, page, pageSchema, paginationQuery } from '../http/pagination';
+import { cursorFields, decodeCursor, page, pageSchema, paginationQuery } from '../http/pagination';
 import { badRequest, forbidden, notFound, unsupportedMediaType } from '../http/problem';
 import {
   applyProcessDefinition,
@@ -110,7 +110,7 @@ const DiffQuery = z.object({
   to: versionNumber.describe('Version to compare to'),
 });
 
-const ListCursor = z.object({ key: z.string() });
+const ListCursor = z.strictObject({ key: cursorFields.text });
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies: JSON (parsed by the app's JSON parser) or YAML (parsed here)

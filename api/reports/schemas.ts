@@ -3,13 +3,14 @@
  */
 import { z } from 'zod';
 import { paginationQuery } from '../http/pagination';
+import { storableInstant } from '../http/storable';
 
 const ISO_HINT = 'must be an ISO 8601 date-time with an offset (2025-01-31T08:00:00Z) or a date (2025-01-31)';
 
 /** An instant in a query string: `2025-01-31T08:00:00Z`, `2025-01-31T16:00:00+08:00` or `2025-01-31` (UTC). */
-const Instant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: ISO_HINT })
-  .transform((s) => new Date(s));
+const Instant = storableInstant(
+  z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: ISO_HINT }),
+).transform((s) => new Date(s));
 
 const ProcessKey = z
   .string()

@@ -7,9 +7,10 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { dealEvents, deals, stageVisits, users } from '../../db/schema';
 import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
+import { CURRENCY_PATTERN } from '../../domain/money';
 import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
 import { type DealScope, visibleDealsWhere } from '../auth/access';
-import { decodeCursor, page } from '../http/pagination';
+import { cursorFields, decodeCursor, page } from '../http/pagination';
 import { getProcessVersion } from '../process-definitions/repo';
 import type { CreditReport, PipelineReport, SlaReport } from './schemas';
 
@@ -67,10 +68,10 @@ const byCredit = (a: CreditKey, b: CreditKey) =>
   b.credit - a.credit ||
   (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
 
-const CreditCursor = z.object({
-  currency: z.string().max(100),
+const CreditCursor = z.strictObject({
+  currency: z.string().regex(CURRENCY_PATTERN),
   credit: z.number(),
-  userId: z.string().max(200),
+  userId: cursorFields.text,
 });
 
 export function createReportService(db: Db) {

@@ -4,16 +4,12 @@
 import { z } from 'zod';
 import { USER_ROLES } from '../auth/principal';
 import { paginationQuery } from '../http/pagination';
-
-/** Postgres text cannot hold NUL: such input is refused (or, for ids in paths, simply not found). */
-export const hasNoNul = (s: string): boolean => !s.includes('\u0000');
-const NO_NUL = 'must not contain NUL characters';
+import { storableInstant, storableText } from '../http/storable';
 
 /** Ids that would collide with literal path segments under `/users/…`. */
 export const RESERVED_USER_IDS = new Set(['me']);
 
-export const UserIdSchema = z
-  .string()
+export const UserIdSchema = storableText()
   .trim()
   .min(1)
   .max(100)
@@ -22,21 +18,22 @@ export const UserIdSchema = z
 
 export const UserRoleSchema = z.enum(USER_ROLES);
 export const LocaleSchema = z.enum(['zh', 'en']);
-export const GroupSchema = z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and `-` (e.g. sdt)');
+export const GroupSchema = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and `-` (e.g. sdt)');
 
 export const CreateUserBody = z
   .object({
     id: UserIdSchema.optional().describe('Defaults to a generated id'),
-    name: z.string().trim().min(1).max(200).refine(hasNoNul, NO_NUL),
-    email: z
-      .email()
-      .max(320)
-      .transform((e) => e.toLowerCase()),
+    name: storableText().trim().min(1).max(200),
+    email: storableText(z.email().max(320)).transform((e) => e.toLowerCase()),
     roles: z
       .array(UserRoleSchema)
       .min(1, 'at least one role')
+      .max(USER_ROLES.length * 2)
       .transform((r) => [...new Set(r)]),
-    managerId: z.string().trim().min(1).max(100).nullable().optional(),
+    managerId: storableText().trim().min(1).max(100).nullable().optional(),
     groups: z
       .array(GroupSchema)
       .max(50)
@@ -67,6 +64,7 @@ export const CreatedUserSchema = UserSchema.extend({
 
 export const ListUsersQuery = paginationQuery;
 
+/** Path ids: one that Postgres cannot hold names nothing and answers 404 (see http/validate.ts). */
 export const UserParams = z.object({ id: z.string().min(1).max(100) });
 export const TokenParams = z.object({ id: z.string().min(1).max(100), tokenId: z.string().min(1).max(100) });
 
@@ -80,9 +78,8 @@ export const UpdateUserBody = z
 
 export const CreateTokenBody = z
   .object({
-    label: z.string().trim().min(1).max(200).refine(hasNoNul, NO_NUL).optional(),
-    expiresAt: z.iso
-      .datetime({ offset: true })
+    label: storableText().trim().min(1).max(200).optional(),
+    expiresAt: storableInstant(z.iso.datetime({ offset: true }))
       // A malformed date-time is reported by the format check alone.
       .refine((t) => !(Date.parse(t) <= Date.now()), 'must be in the future')
       .optional()
@@ -109,11 +106,11 @@ export type TokenInfoDto = z.infer<typeof TokenInfoSchema>;
 
 export const ListTokensQuery = paginationQuery;
 
-const IsoDateTime = z.iso.datetime({ offset: true });
+const IsoDateTime = storableInstant(z.iso.datetime({ offset: true }));
 
 export const DelegationBody = z
   .object({
-    delegateId: z.string().trim().min(1).max(100),
+    delegateId: storableText().trim().min(1).max(100),
     from: IsoDateTime,
     until: IsoDateTime,
   })

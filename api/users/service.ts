@@ -11,12 +11,13 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { pgErrorOf } from '../../db/client';
 import { apiTokens, delegations, users } from '../../db/schema';
+import { isStorableText } from '../../domain/text';
 import { reportingLine } from '../auth/access';
 import { isAdmin, isManager, isOps, type Principal, type UserRole } from '../auth/principal';
 import { newToken } from '../auth/tokens';
-import { decodeCursor, type Page, page } from '../http/pagination';
+import { cursorFields, decodeCursor, type Page, page } from '../http/pagination';
 import { badRequest, conflict, notFound } from '../http/problem';
-import { type DelegationDto, hasNoNul, type TokenInfoDto, type UserDto } from './schemas';
+import type { DelegationDto, TokenInfoDto, UserDto } from './schemas';
 
 type UserRow = typeof users.$inferSelect;
 type DelegationRow = typeof delegations.$inferSelect;
@@ -62,7 +63,7 @@ const userCovers = (scope: UserScope, id: string) => scope.all || scope.userIds.
 export const canManageTokens = (p: Principal, userId: string): boolean => isAdmin(p) || p.id === userId;
 
 async function loadUser(db: Db, id: string): Promise<UserRow | undefined> {
-  if (!hasNoNul(id)) return undefined;
+  if (!isStorableText(id)) return undefined;
   const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return rows[0];
 }
@@ -87,7 +88,7 @@ export async function listUsers(
   q: { limit: number; cursor?: string },
 ): Promise<Page<UserDto>> {
   const scope = await userScope(db, p);
-  const cursor = decodeCursor(q.cursor, z.object({ id: z.string().max(200).refine(hasNoNul) }));
+  const cursor = decodeCursor(q.cursor, z.strictObject({ id: cursorFields.text }));
   const where: (SQL | undefined)[] = [];
   if (!scope.all) where.push(inArray(users.id, scope.userIds));
   if (cursor) where.push(gt(users.id, cursor.id));
@@ -203,10 +204,7 @@ export async function setUserActive(db: Db, p: Principal, userId: string, active
 }
 
 /** Keyset of the token list: `createdAt` to the microsecond (a JS Date keeps only milliseconds) and id. */
-const TokenCursor = z.object({
-  t: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  i: z.string().max(200).refine(hasNoNul),
-});
+const TokenCursor = z.strictObject({ t: cursorFields.microTimestamp, i: cursorFields.text });
 
 /** A user's tokens, oldest first, without their secrets. */
 export async function listTokens(
@@ -246,7 +244,7 @@ export async function listTokens(
 
 /** Revokes a token of the user; 404 when the user has no such token. Revoking twice is a no-op. */
 export async function revokeToken(db: Db, userId: string, tokenId: string): Promise<void> {
-  if (!hasNoNul(tokenId)) throw notFound('No such token');
+  if (!isStorableText(tokenId)) throw notFound('No such token');
   const rows = await db
     .select({ id: apiTokens.id, revokedAt: apiTokens.revokedAt })
     .from(apiTokens)

@@ -5,6 +5,8 @@
  */
 import type { Approver, ProcessDefinition, StageDefinition, TriangleRole } from '../process/types';
 import { TRIANGLE_ROLES } from '../process/types';
+import { SYSTEM_ACTOR } from './events';
+import { allowsSamePerson, conflictingRoles } from './policy';
 import { approversFor, evaluateGate, isTriangleRole, undecided } from './rules';
 import { dueAtFor, pauseClock, resumeClock } from './sla';
 import type {
@@ -18,7 +20,12 @@ import type {
   Triangle,
 } from './types';
 
-export const SYSTEM_ACTOR = 'system';
+export { SYSTEM_ACTOR };
+
+/** Stage visits kept in the state (older ones live in Postgres): bounded however often a deal loops. */
+export const MAX_HISTORY = 60;
+/** Role holders kept per stage visit (reassignments beyond are in the timeline). */
+export const MAX_HOLDERS = 30;
 
 export function initialState(input: DealInput): DealState {
   return {
@@ -106,7 +113,8 @@ export type RefusalCode =
   | 'not_assignee'
   | 'already_decided'
   | 'role_ambiguous'
-  | 'comment_required';
+  | 'comment_required'
+  | 'separation_of_duties';
 
 export interface Refusal {
   code: RefusalCode;
@@ -136,6 +144,13 @@ export function checkSignoff(
   const rejectWithoutReason = req.decision === 'reject' && !req.comment?.trim();
   const decided = new Set(stage.signoffs.map((s) => s.role));
   const mine = (r: RequiredApprover) => r.userIds.find((u) => req.actingFor.includes(u));
+  /** A role this signer may not add: they (or the one they act for) already signed another one. */
+  const separated = (r: RequiredApprover) => signedOtherRole(state, stage, r.approver, req.actorId, mine(r)!);
+  const separationRefusal = (role: Approver) =>
+    refuse(
+      'separation_of_duties',
+      `You already signed another role at stage ${stage.key}; nobody signs two roles of one stage visit (${role} needs someone else)`,
+    );
   if (req.role) {
     const required = stage.required.find((r) => r.approver === req.role);
     if (!required) return refuse('role_not_required', `Stage ${stage.key} does not require ${req.role}`);
@@ -144,11 +159,14 @@ export function checkSignoff(
     if (decided.has(required.approver)) {
       return refuse('already_decided', `${req.role} has already decided at stage ${stage.key}`);
     }
+    if (separated(required)) return separationRefusal(required.approver);
     if (rejectWithoutReason)
       return refuse('comment_required', 'A rejection needs a comment giving the reason');
     return { ok: true, signoff: { role: required.approver, userId } };
   }
-  const open = stage.required.filter((r) => !decided.has(r.approver) && mine(r));
+  const candidates = stage.required.filter((r) => !decided.has(r.approver) && mine(r));
+  const open = candidates.filter((r) => !separated(r));
+  if (open.length === 0 && candidates.length > 0) return separationRefusal(candidates[0].approver);
   if (open.length === 1) {
     if (rejectWithoutReason)
       return refuse('comment_required', 'A rejection needs a comment giving the reason');
@@ -164,6 +182,28 @@ export function checkSignoff(
     return refuse('already_decided', `Your role has already decided at stage ${stage.key}`);
   }
   return refuse('not_assignee', `Stage ${stage.key} does not wait on you`);
+}
+
+/**
+ * Separation of duties within a stage visit: whether signing `role` for `userId` (acting as
+ * `actorId`) would make one person sign a second role, in their own name or as a delegate, where
+ * the process does not allow that pair of roles to one person.
+ */
+export function signedOtherRole(
+  state: Pick<DealState, 'definition'>,
+  stage: StageVisit,
+  role: Approver,
+  actorId: string,
+  userId: string,
+): boolean {
+  const people = new Set([actorId, userId]);
+  return stage.signoffs.some(
+    (s) =>
+      s.role !== role &&
+      (people.has(s.actorId) || people.has(s.userId)) &&
+      s.actorId !== SYSTEM_ACTOR &&
+      !allowsSamePerson(state.definition, s.role, role),
+  );
 }
 
 /**
@@ -272,6 +312,11 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
     holders: { ...state.triangle },
   };
   state.history.push(summary);
+  if (state.history.length > MAX_HISTORY) {
+    const dropped = state.history.length - MAX_HISTORY;
+    state.history.splice(0, dropped);
+    state.historyDropped = (state.historyDropped ?? 0) + dropped;
+  }
   state.stage = null;
   return summary;
 }
@@ -281,7 +326,14 @@ export function closeVisit(state: DealState, now: number, cancelled = false): St
 // ---------------------------------------------------------------------------------------------
 
 export type CommandRefusal = {
-  code: 'not_active' | 'not_on_hold' | 'already_on_hold' | 'invalid';
+  code:
+    | 'not_active'
+    | 'not_on_hold'
+    | 'already_on_hold'
+    | 'invalid'
+    | 'triangle_conflict'
+    | 'forbidden'
+    | 'unavailable';
   message: string;
   /** The request field at fault, for `invalid`. */
   field?: string;
@@ -327,6 +379,14 @@ export function checkReassign(state: DealState, role: string, userId: string): C
   if (state.triangle[role] === userId) {
     return { code: 'invalid', message: `${userId} already holds ${role}`, field: 'userId' };
   }
+  const conflicts = conflictingRoles(state.definition, state.triangle, role, userId);
+  if (conflicts.length) {
+    return {
+      code: 'triangle_conflict',
+      message: `${userId} already holds ${conflicts.join(' and ')} on this deal; the triangle is three people`,
+      field: 'userId',
+    };
+  }
   return null;
 }
 
@@ -345,6 +405,7 @@ export function reassign(
       if (r.approver === role) r.userIds = [userId];
     }
     stage.holders.push({ role, userId, from: new Date(now).toISOString() });
+    if (stage.holders.length > MAX_HOLDERS) stage.holders.splice(0, stage.holders.length - MAX_HOLDERS);
   }
   return { from };
 }
@@ -448,9 +509,16 @@ export interface DealView {
   };
   hold: DealState['hold'];
   seq: number;
-  history: StageSummary[];
+  createdAt: string;
+  /** Stage visits so far. */
+  stages: number;
+  /** Set while Postgres refuses or misses the deal's writes (they are kept and retried). */
+  fault: { since: string; error: string; seq: number } | null;
+  /** The most recent stage visits: in the Query's answer only, not in commands' answers. */
+  history?: StageSummary[];
 }
 
+/** The live state, as commands answer it (without the visit history: see `dealQueryView`). */
 export function dealView(state: DealState): DealView {
   const s = state.stage;
   const def = s ? currentStageDef(state) : null;
@@ -481,6 +549,13 @@ export function dealView(state: DealState): DealView {
         : null,
     hold: state.hold,
     seq: state.seq,
-    history: state.history,
+    createdAt: state.createdAt,
+    stages: state.history.length + (state.historyDropped ?? 0),
+    fault: state.fault ?? null,
   };
+}
+
+/** The live state with its most recent stage visits, as the workflow's Query returns it. */
+export function dealQueryView(state: DealState): DealView {
+  return { ...dealView(state), history: state.history };
 }

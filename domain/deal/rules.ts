@@ -1,12 +1,22 @@
 /**
  * Gate rules: who must sign at a stage, and when the gate is passed. Pure functions.
  */
-import type { Approver, StageDefinition, TriangleRole } from '../process/types';
+import type { Approver, StageDefinition, TriangleRole, ValueThreshold } from '../process/types';
 import { TRIANGLE_ROLES } from '../process/types';
 import type { Money, RequiredApprover, Signoff } from './types';
 
 export function isTriangleRole(a: string): a is TriangleRole {
   return (TRIANGLE_ROLES as readonly string[]).includes(a);
+}
+
+/**
+ * Whether the deal's value meets a `valueAtLeast` threshold: at least the amount, in the same
+ * currency. The legacy bare number (old stored versions, running workflows) compares the amount
+ * in any currency, exactly as before.
+ */
+export function meetsThreshold(value: Money, threshold: ValueThreshold | number): boolean {
+  if (typeof threshold === 'number') return value.amount >= threshold;
+  return value.currency === threshold.currency && value.amount >= threshold.amount;
 }
 
 /** Base approvers plus those added by `when` conditions the deal's value meets, without repeats. */
@@ -19,7 +29,7 @@ export function approversFor(
     conditional: false,
   }));
   for (const cond of stage.when ?? []) {
-    if (value.amount >= cond.if.valueAtLeast) {
+    if (meetsThreshold(value, cond.if.valueAtLeast)) {
       for (const approver of cond.add) {
         if (!out.some((o) => o.approver === approver)) out.push({ approver, conditional: true });
       }

@@ -3,6 +3,7 @@
  * unchanged (no Map, Set, Date or class instances).
  */
 import type { Approver, ProcessDefinition, TriangleRole } from '../process/types';
+import type { DealProjection, DealWrite } from './records';
 
 export type DealStatus = 'active' | 'on_hold' | 'completed' | 'lost' | 'cancelled';
 export const DEAL_STATUSES: readonly DealStatus[] = ['active', 'on_hold', 'completed', 'lost', 'cancelled'];
@@ -100,6 +101,28 @@ export interface DealInput {
   createdAt: string;
 }
 
+/**
+ * Who fills the approvers that are not triangle roles, resolved from the org chart ahead of time so
+ * that entering a stage needs no lookup: the AR's manager, the members of every group the process
+ * names, and the ops users who stand in for an approver nobody fills.
+ */
+export interface Directory {
+  /** When it was resolved (workflow time). */
+  at: string;
+  /** The AR it was resolved for: `manager` follows the AR. */
+  ar: string;
+  /** The AR's manager, or null. */
+  manager: string | null;
+  groups: Record<string, string[]>;
+  ops: string[];
+}
+
+/** A write Postgres refused or could not take in time, kept until it lands (see the deal workflow). */
+export interface Backlog {
+  write: DealWrite;
+  projection: DealProjection;
+}
+
 /** The running deal: its input (the triangle and value change over time) plus where it stands. */
 export interface DealState extends DealInput {
   status: DealStatus;
@@ -109,7 +132,20 @@ export interface DealState extends DealInput {
   /** Last timeline sequence number used. */
   seq: number;
   hold: { since: string; reason: string; remainingMs: number | null } | null;
+  /** The most recent stage visits (bounded: older ones are in Postgres, `stage_visits`). */
   history: StageSummary[];
+  /** Stage visits dropped from `history` to keep the state bounded. */
+  historyDropped?: number;
+  /** Approvers resolved ahead of time (absent in runs started before it existed). */
+  directory?: Directory;
+  /** Writes not yet in Postgres, merged into one; retried until they land. */
+  backlog?: Backlog | null;
+  /** Set while Postgres refuses or misses this deal's writes; shown to ops. */
+  fault?: { since: string; error: string; seq: number } | null;
+  /** Ids of the most recent accepted commands, so a retry after Continue-As-New is not applied twice. */
+  recentUpdates?: string[];
+  /** Outbox rows written but whose delivery has not been started yet. */
+  pendingDeliveries?: string[];
 }
 
 /** What a finished deal workflow returns. */

@@ -2,7 +2,7 @@
  * Text → plain value, for process definitions written as YAML or JSON. Pure (no I/O): the CLI
  * reads files, the API reads request bodies.
  */
-import { parseAllDocuments } from 'yaml';
+import { Lexer, parseAllDocuments } from 'yaml';
 import type { ValidationIssue } from './types';
 
 export type DefinitionFormat = 'yaml' | 'json' | 'auto';
@@ -34,7 +34,31 @@ function parseJson(text: string): ParseResult {
   }
 }
 
+/** Deeper flow collections (`[[[…]]]`) than any definition needs; the YAML parser recurses on them. */
+export const MAX_YAML_FLOW_NESTING = 64;
+
+/**
+ * Whether `[` / `{` flow collections nest deeper than `max`. The lexer is iterative and knows
+ * quoted scalars, so this is exact and stops at the first level too deep: a hostile body of
+ * nested brackets costs microseconds here instead of exhausting the parser's stack and memory.
+ */
+function flowNestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++depth > max) return true;
+    } else if (token === ']' || token === '}') depth--;
+  }
+  return false;
+}
+
 function parseYaml(text: string): ParseResult {
+  if (flowNestingExceeds(text, MAX_YAML_FLOW_NESTING)) {
+    return {
+      ok: false,
+      errors: [{ path: '', message: `invalid YAML: nested deeper than ${MAX_YAML_FLOW_NESTING} levels` }],
+    };
+  }
   const docs = parseAllDocuments(text, {
     version: '1.2',
     schema: 'core',

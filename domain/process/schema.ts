@@ -6,6 +6,7 @@
  * Not for workflow code: workflows import `./types.ts` only.
  */
 import { z } from 'zod';
+import { DEFINITION_LIMITS as LIMITS } from './limits';
 import type {
   Approver,
   ConditionalApprovers,
@@ -14,9 +15,11 @@ import type {
   LocalizedText,
   ProcessDefinition,
   Rule,
+  SeparationOfDuties,
   StageDefinition,
   StageSla,
   TriangleRole,
+  ValueThreshold,
 } from './types';
 
 export const KEY_PATTERN = /^[a-z0-9-]+$/;
@@ -24,16 +27,27 @@ export const GROUP_PREFIX = 'group:';
 export const APPROVER_PATTERN = /^(?:AR|SR|FR|manager|group:[a-z0-9-]+)$/;
 export const ESCALATION_TARGET_PATTERN = /^(?:AR|SR|FR|manager|manager\+1|group:[a-z0-9-]+)$/;
 
+/** An array of at most `max` items, with a message that names the limit. */
+const capped = <T extends z.ZodType>(item: T, max: number, what: string) =>
+  z.array(item).max(max, { error: `at most ${max} ${what}` });
+
 const keySchema = z
   .string()
+  .max(LIMITS.keyLength, { error: `at most ${LIMITS.keyLength} characters` })
   .regex(KEY_PATTERN, { error: 'must match [a-z0-9-]+ (lowercase letters, digits, -)' });
 
-const nonEmptyText = z.string().regex(/\S/, { error: 'must not be empty' });
+const nonEmptyText = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `at most ${max} characters` })
+    .regex(/\S/, { error: 'must not be empty' });
 
 export const localizedTextSchema: z.ZodType<LocalizedText> = z.strictObject({
-  en: nonEmptyText,
-  zh: nonEmptyText,
+  en: nonEmptyText(LIMITS.nameLength),
+  zh: nonEmptyText(LIMITS.nameLength),
 });
+
+export const triangleRoleSchema = z.enum(['AR', 'SR', 'FR'], { error: 'must be AR, SR or FR' });
 
 export const approverSchema = z.string().regex(APPROVER_PATTERN, {
   error: 'must be AR, SR, FR, manager or group:<name> with name [a-z0-9-]+',
@@ -53,9 +67,23 @@ export const ruleSchema: z.ZodType<Rule> = z.union(
   { error: 'rule must be all, any, {atLeast: <n>} or {weight: <w>}' },
 );
 
+/** Amount and currency are checked in validate.ts (bounds, ISO 4217). */
+export const valueThresholdSchema: z.ZodType<ValueThreshold> = z.strictObject({
+  amount: z.number(),
+  currency: z.string(),
+});
+
+/**
+ * The bare number is the legacy form, kept so stored versions still parse; validate.ts refuses it
+ * in a definition being applied.
+ */
 export const conditionalApproversSchema: z.ZodType<ConditionalApprovers> = z.strictObject({
-  if: z.strictObject({ valueAtLeast: z.number().nonnegative() }),
-  add: z.array(approverSchema),
+  if: z.strictObject({
+    valueAtLeast: z.union([valueThresholdSchema, z.number()], {
+      error: 'must be { amount: <number>, currency: <ISO 4217 code> }',
+    }),
+  }),
+  add: capped(approverSchema, LIMITS.approvers, 'approvers'),
 });
 
 /** Durations are strings here; their syntax and ordering are checked in validate.ts. */
@@ -63,14 +91,14 @@ const durationText = z.string();
 
 export const escalationLevelSchema: z.ZodType<EscalationLevel> = z.strictObject({
   after: durationText,
-  notify: z.array(escalationTargetSchema),
+  notify: capped(escalationTargetSchema, LIMITS.notify, 'targets'),
   action: z.enum(['approve', 'reject']).optional(),
 });
 
 export const stageSlaSchema: z.ZodType<StageSla> = z.strictObject({
   within: durationText,
-  remind: z.array(durationText).optional(),
-  escalate: z.array(escalationLevelSchema).optional(),
+  remind: capped(durationText, LIMITS.reminders, 'reminders').optional(),
+  escalate: capped(escalationLevelSchema, LIMITS.escalationLevels, 'escalation levels').optional(),
 });
 
 const weight = z.number().min(0).max(1);
@@ -85,17 +113,24 @@ export const weightsSchema: z.ZodType<Partial<Record<TriangleRole, number>>> = z
 export const stageSchema: z.ZodType<StageDefinition> = z.strictObject({
   key: keySchema,
   name: localizedTextSchema,
-  gate: nonEmptyText.optional(),
-  approvers: z.array(approverSchema),
+  gate: nonEmptyText(LIMITS.gateLength).optional(),
+  approvers: capped(approverSchema, LIMITS.approvers, 'approvers'),
   rule: ruleSchema,
-  when: z.array(conditionalApproversSchema).optional(),
+  when: capped(conditionalApproversSchema, LIMITS.when, 'conditions').optional(),
   sla: stageSlaSchema,
   weights: weightsSchema,
   onReject: keySchema.optional(),
 });
 
+/** Pairs of triangle roles one person may hold together; pairs are checked in validate.ts. */
+export const separationOfDutiesSchema: z.ZodType<SeparationOfDuties> = z.strictObject({
+  allowSamePerson: capped(z.tuple([triangleRoleSchema, triangleRoleSchema]), 3, 'pairs'),
+});
+
 export const processDefinitionSchema: z.ZodType<ProcessDefinition> = z.strictObject({
   key: keySchema,
   name: localizedTextSchema,
-  stages: z.array(stageSchema),
+  currencies: capped(z.string(), LIMITS.currencies, 'currencies').optional(),
+  separationOfDuties: separationOfDutiesSchema.optional(),
+  stages: capped(stageSchema, LIMITS.stages, 'stages'),
 });

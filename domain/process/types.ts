@@ -30,9 +30,21 @@ export type Approver = TriangleRole | 'manager' | `group:${string}`;
  */
 export type Rule = 'all' | 'any' | { atLeast: number } | { weight: number };
 
-/** Extra approvers under a condition on the deal (evaluated on entry and on amend). */
+/** A deal value at or above `amount` in `currency` (only deals in that currency can meet it). */
+export interface ValueThreshold {
+  amount: number;
+  currency: string;
+}
+
+/**
+ * Extra approvers under a condition on the deal (evaluated on entry and on amend).
+ *
+ * `valueAtLeast` as a bare number is the legacy form: it compares the amount whatever the
+ * currency. Versions stored before thresholds named their currency (and the workflows running on
+ * them) still carry it and are evaluated as before; a new definition must name the currency.
+ */
 export interface ConditionalApprovers {
-  if: { valueAtLeast: number };
+  if: { valueAtLeast: ValueThreshold | number };
   add: Approver[];
 }
 
@@ -76,9 +88,25 @@ export interface StageDefinition {
   onReject?: string;
 }
 
+/**
+ * Who may hold more than one triangle role of a deal. By default the three roles are three
+ * different people; each pair listed here may be one person (e.g. `[[SR, FR]]`).
+ */
+export interface SeparationOfDuties {
+  allowSamePerson: [TriangleRole, TriangleRole][];
+}
+
 export interface ProcessDefinition {
   key: string;
   name: LocalizedText;
+  /**
+   * Currencies a deal on this process may be in (ISO 4217). Every stage with value conditions
+   * must name each of them. Omitted: the currencies the value conditions name, or any currency
+   * when there are none.
+   */
+  currencies?: string[];
+  /** Omitted: AR, SR and FR are three different people. */
+  separationOfDuties?: SeparationOfDuties;
   stages: StageDefinition[];
 }
 

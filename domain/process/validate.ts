@@ -5,6 +5,10 @@
  */
 import type { z } from 'zod';
 import { parseDuration } from '../duration';
+import { amountProblem, isKnownCurrency } from '../money';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text';
+import { checkCurrencies } from './currencies';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from './limits';
 import { GROUP_PREFIX, processDefinitionSchema } from './schema';
 import {
   LOST,
@@ -104,6 +108,15 @@ const isTriangleRole = (value: string): value is TriangleRole =>
 
 /** Validates `input` (already parsed from YAML or JSON) as a process definition. */
 export function validateProcessDefinition(input: unknown, opts: ValidateOptions = {}): ValidationResult {
+  // Postgres stores the definition as jsonb: one string it cannot hold, anywhere, refuses it all.
+  const unstorable = findUnstorableText(input);
+  if (unstorable) {
+    const what = unstorable.key ? 'this field name' : 'this text';
+    return {
+      ok: false,
+      errors: [{ path: formatIssuePath(unstorable.path), message: `${what} ${UNSTORABLE_TEXT_MESSAGE}` }],
+    };
+  }
   const parsed = processDefinitionSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: zodIssuesToValidationIssues(parsed.error.issues) };
 
@@ -143,7 +156,11 @@ export function validateProcessDefinition(input: unknown, opts: ValidateOptions 
     checkWeights(stage, at, error);
     checkOnReject(stage, i, at, firstIndexByKey, error);
     checkSla(stage, at, error, warn, checkGroup);
+    checkThresholds(stage, at, error);
   });
+  checkSeparation(definition, error);
+  checkCurrencyList(definition, error);
+  for (const issue of checkCurrencies(definition)) error(issue.path, issue.message);
 
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, definition, warnings };
@@ -241,6 +258,7 @@ function checkSla(stage: StageDefinition, at: string, error: Report, warn: Repor
   const within = parseDuration(sla.within);
   if (within === null) error(`${at}.sla.within`, durationMessage(sla.within));
   else if (within === 0) error(`${at}.sla.within`, 'within must be longer than zero');
+  else if (within > MAX_DURATION_MS) error(`${at}.sla.within`, tooLong(sla.within));
 
   const reminders: (number | null)[] = [];
   sla.remind?.forEach((text, j) => {
@@ -249,6 +267,7 @@ function checkSla(stage: StageDefinition, at: string, error: Report, warn: Repor
     reminders.push(ms);
     if (ms === null) error(path, durationMessage(text));
     else if (ms === 0) error(path, 'a reminder must be before the due time (longer than zero)');
+    else if (ms > MAX_DURATION_MS) error(path, tooLong(text));
     else if (within !== null && within > 0 && ms >= within) {
       error(path, `reminder ${text} before due must be shorter than within (${sla.within})`);
     }
@@ -267,6 +286,7 @@ function checkSla(stage: StageDefinition, at: string, error: Report, warn: Repor
     const path = `${at}.sla.escalate[${k}]`;
     const ms = parseDuration(level.after);
     if (ms === null) error(`${path}.after`, durationMessage(level.after));
+    else if (ms > MAX_DURATION_MS) error(`${path}.after`, tooLong(level.after));
     else {
       if (previous && ms <= previous.ms) {
         error(
@@ -286,6 +306,61 @@ function checkSla(stage: StageDefinition, at: string, error: Report, warn: Repor
       checkGroup(`${path}.notify[${m}]`, target);
     });
   });
+}
+
+/** Thresholds name a storable amount and a known currency; the bare-number form is legacy. */
+function checkThresholds(stage: StageDefinition, at: string, error: Report) {
+  stage.when?.forEach((condition, k) => {
+    const path = `${at}.when[${k}].if.valueAtLeast`;
+    const threshold = condition.if.valueAtLeast;
+    if (typeof threshold === 'number') {
+      error(
+        path,
+        `a threshold must name its currency: write { amount: ${threshold}, currency: CNY } ` +
+          '(a bare number would compare amounts in any currency)',
+      );
+      return;
+    }
+    const problem = amountProblem(threshold.amount);
+    if (problem) error(`${path}.amount`, problem);
+    if (!isKnownCurrency(threshold.currency)) {
+      error(`${path}.currency`, `"${threshold.currency}" is not an ISO 4217 currency code (CNY, USD, ...)`);
+    }
+  });
+}
+
+/** Each pair names two different roles, and no pair is listed twice (in either order). */
+function checkSeparation(definition: ProcessDefinition, error: Report) {
+  const seen = new Map<string, number>();
+  definition.separationOfDuties?.allowSamePerson.forEach(([a, b], i) => {
+    const path = `separationOfDuties.allowSamePerson[${i}]`;
+    if (a === b) {
+      error(path, `a pair needs two different roles (got ${a} twice)`);
+      return;
+    }
+    const pair = [a, b].sort().join('+');
+    const first = seen.get(pair);
+    if (first !== undefined) error(path, `${a} and ${b} are already paired at allowSamePerson[${first}]`);
+    else seen.set(pair, i);
+  });
+}
+
+/** Listed currencies are known ISO 4217 codes, each listed once. */
+function checkCurrencyList(definition: ProcessDefinition, error: Report) {
+  const list = definition.currencies;
+  if (!list) return;
+  if (list.length === 0) error('currencies', 'list at least one currency, or leave currencies out');
+  const seen = new Map<string, number>();
+  list.forEach((code, i) => {
+    if (!isKnownCurrency(code)) error(`currencies[${i}]`, `"${code}" is not an ISO 4217 currency code`);
+    const first = seen.get(code);
+    if (first !== undefined) error(`currencies[${i}]`, `${code} is already listed at currencies[${first}]`);
+    else seen.set(code, i);
+  });
+}
+
+function tooLong(text: string): string {
+  return `${text} is longer than the limit of ${MAX_DURATION_TEXT}`;
 }
 
 function durationMessage(text: string): string {

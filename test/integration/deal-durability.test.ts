@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createActivities } from '../../activities';
 import { deals } from '../../db/schema';
 import type { ProcessDefinition } from '../../domain/process/types';
-import type { DealWorkflowArgs } from '../../workflows/deal';
+import type { DealWorkflowArgs } from '../../workflows/messages';
 import { DEAL_WORKFLOW_TYPE, dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { soloStage } from './support/process';

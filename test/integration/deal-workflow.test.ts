@@ -354,7 +354,12 @@ test('amend re-evaluates conditional approvers; cancel ends the deal', async () 
   const def: ProcessDefinition = {
     key: 'amend',
     name: { en: 'Amend', zh: '修改' },
-    stages: [stage('gate', { when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }), stage('next')],
+    stages: [
+      stage('gate', {
+        when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+      }),
+      stage('next'),
+    ],
   };
   const key = (await applyDefinition(world, def)).key;
   const deal = await newDeal(key, 1_000_000);

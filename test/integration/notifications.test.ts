@@ -45,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const w of added) await request(world.app).delete(`/webhooks/${w.id}`).set(w.team.ops.auth);
   await world?.stop();
   await Promise.all(receivers.map((r) => r.close()));
   await smtp?.close();
@@ -56,10 +57,21 @@ async function receiver(opts: Parameters<typeof startHttpReceiver>[0] = {}): Pro
   return r;
 }
 
+/** Webhooks this file added: removed afterwards, so no other file's deals are delivered to them. */
+const added: { id: string; team: Team }[] = [];
+
 async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ id: string }> {
   const res = await request(world.app).post('/webhooks').set(team.ops.auth).send(body);
   expect(res.status).toBe(201);
+  added.push({ id: res.body.id, team });
   return res.body;
+}
+
+/** A notification's delivery workflow result, once the deal has started it (just after the write). */
+async function deliveryResult(notificationId: string) {
+  const handle = world.client.workflow.getHandle(`notify-${notificationId}`);
+  await eventually(() => handle.describe().then(() => true));
+  return handle.result();
 }
 
 function mailsTo(team: Team, who: keyof Team, dealId: string) {
@@ -349,7 +361,7 @@ test('preferences narrow the channels per kind', async () => {
   const [arTask] = await outbox(world, deal.id, { kind: 'task', userId: team.ar.id });
   const [srTask] = await outbox(world, deal.id, { kind: 'task', userId: team.sr.id });
   // the AR's task: inbox only, so its delivery workflow has nothing to send
-  const result = await world.client.workflow.getHandle(`notify-${arTask.id}`).result();
+  const result = await deliveryResult(arTask.id);
   expect(result).toEqual({ notificationId: arTask.id, deliveries: [] });
   // the SR has no preferences: email as usual
   await eventually(async () => (await deliveries(world, srTask.id)).some((d) => d.status === 'sent'));
@@ -360,7 +372,7 @@ test('preferences narrow the channels per kind', async () => {
     async () => (await outbox(world, deal.id, { kind: 'decision', userId: team.ar.id })).length,
   );
   const [arDecision] = await outbox(world, deal.id, { kind: 'decision', userId: team.ar.id });
-  const decided = await world.client.workflow.getHandle(`notify-${arDecision.id}`).result();
+  const decided = await deliveryResult(arDecision.id);
   expect(decided.deliveries).toEqual([{ channel: 'email', status: 'sent' }]);
   expect(mailsTo(team, 'ar', deal.id).map((m) => m.headers.get('x-ltc-id'))).toEqual([arDecision.id]);
   expect(hook.requests).toHaveLength(0);

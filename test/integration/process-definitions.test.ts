@@ -94,7 +94,8 @@ describe('POST /process-definitions (apply)', () => {
     // The same definition as JSON, keys in another order: same content, same version.
     const stored = await request(world.app).get(`/process-definitions/${key}`).set(member.auth);
     expect(stored.status).toBe(200);
-    const reordered = { stages: stored.body.definition.stages, name: stored.body.definition.name, key };
+    const { stages, name, currencies } = stored.body.definition;
+    const reordered = { stages, currencies, name, key };
     const json = await postJson('/process-definitions', org.ops, reordered);
     expect(json.status).toBe(200);
     expect(json.body).toEqual(first.body);
@@ -499,10 +500,10 @@ describe('GET /process-definitions (list)', () => {
       [keys[2], 1, { en: 'Small', zh: '小流程' }],
     ]);
 
-    // Without a limit: one page holds everything seen above.
+    // Without a limit: the first page (default 50) starts the same walk (other files' keys may fill it).
     const all = await request(world.app).get('/process-definitions').set(member.auth);
     expect(all.status).toBe(200);
-    expect(all.body.items.map((i: { key: string }) => i.key)).toEqual(expect.arrayContaining(seenKeys));
+    expect(all.body.items.map((i: { key: string }) => i.key)).toEqual(seenKeys.slice(0, 50));
   });
 
   test('a bad limit or cursor → 400', async () => {

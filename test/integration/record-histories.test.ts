@@ -8,10 +8,13 @@
  *
  * SLAs are second-scale with generous margins: the assertions are about order, not instants.
  */
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import request from 'supertest';
+import { deals, users } from '../../db/schema';
 import type { ProcessDefinition } from '../../domain/process/types';
 import { DELIVER_NOTIFICATION_WORKFLOW_TYPE, deliveryWorkflowId } from '../../notifications/delivery';
-import { workflowIdForDeal } from '../../workflows/messages';
+import { DEAL_WORKFLOW_TYPE, type DealWorkflowArgs, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { fetchAllRuns, recordHistory, recordingDir } from './support/histories';
 import { closedPort, type HttpReceiver, outbox, startHttpReceiver } from './support/notification-receivers';
@@ -222,7 +225,12 @@ test('reassigning the AR while a manager approval is pending moves it to the new
   const key = await define({
     key: 'rec-reassign-ar',
     name: { en: 'Reassign AR', zh: '改派' },
-    stages: [stage('gate', { when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }), stage('next')],
+    stages: [
+      stage('gate', {
+        when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+      }),
+      stage('next'),
+    ],
   });
   const manager2 = await createUser(world, {
     id: 'manager2',
@@ -257,14 +265,20 @@ test('amend adds a conditional approver, a second amend removes it, then cancel 
   const key = await define({
     key: 'rec-amend',
     name: { en: 'Amend', zh: '修改' },
-    stages: [stage('gate', { when: [{ if: { valueAtLeast: 5_000_000 }, add: ['manager'] }] }), stage('next')],
+    stages: [
+      stage('gate', {
+        when: [{ if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] }],
+      }),
+      stage('next'),
+    ],
   });
   const deal = await newDeal(key, 1_000_000);
   const up = await api.amend(org.manager, deal.id, { amount: 8_000_000, currency: 'CNY' });
   expect(up.status).toBe(200);
   expect(up.body.stage.required.map((r: { role: string }) => r.role)).toEqual(['AR', 'SR', 'FR', 'manager']);
   expect((await api.sign(org.ar, deal.id, { stage: 'gate' })).status).toBe(200);
-  const down = await api.amend(org.manager, deal.id, { amount: 2_000_000, currency: 'CNY' });
+  // Removing the manager's pending approval takes a manager above them.
+  const down = await api.amend(org.director, deal.id, { amount: 2_000_000, currency: 'CNY' });
   expect(down.status).toBe(200);
   expect(down.body.stage.required.map((r: { role: string }) => r.role)).toEqual(['AR', 'SR', 'FR']);
   const cancelled = await api.command(org.manager, deal.id, 'cancel', {
@@ -397,4 +411,74 @@ test('notification delivery: one channel delivered after a retry, one marked fai
   });
   expect(await handle.result()).toEqual({ notificationId: missing, deliveries: [] });
   await recordHistory(world.client, 'deliver-notification-not-found', handle.workflowId);
+});
+
+test('approvers follow the org chart: the AR’s manager changes while the deal waits, the next stage asks the new one', async () => {
+  const version = await applyDefinition(world, {
+    key: 'rec-directory',
+    name: { en: 'Directory', zh: '审批人' },
+    stages: [soloStage('first'), soloStage('gate', { approvers: ['AR', 'manager'], weights: { AR: 1 } })],
+  });
+  // The AR reports to the org's manager at creation, to the director later.
+  const ar = await createUser(world, { id: 'dir-ar', managerId: org.manager.id });
+  const dealId = randomUUID();
+  await world.db.insert(deals).values({
+    id: dealId,
+    workflowId: workflowIdForDeal(dealId),
+    title: 'Org chart deal',
+    accountName: 'Acme',
+    valueAmount: 5,
+    currency: 'CNY',
+    status: 'active',
+    processKey: version.key,
+    processVersion: version.version,
+    arId: ar.id,
+    srId: org.sr.id,
+    frId: org.fr.id,
+    createdBy: org.manager.id,
+  });
+  const args: DealWorkflowArgs = {
+    start: {
+      dealId,
+      title: 'Org chart deal',
+      account: { name: 'Acme' },
+      value: { amount: 5, currency: 'CNY' },
+      triangle: { AR: ar.id, SR: org.sr.id, FR: org.fr.id },
+      process: { key: version.key, version: version.version },
+      definition: version.definition,
+      createdBy: org.manager.id,
+      createdAt: new Date().toISOString(),
+    },
+    // Look the directory up again after every entry (the default waits ten minutes).
+    options: { directoryMaxAgeMs: 0 },
+  };
+  await world.client.workflow.start(DEAL_WORKFLOW_TYPE, {
+    workflowId: workflowIdForDeal(dealId),
+    taskQueue: world.taskQueue,
+    args: [args],
+  });
+  await api.waitFor(ar, dealId, { stage: 'first' });
+  await world.db.update(users).set({ managerId: org.director.id }).where(eq(users.id, ar.id));
+  const entered = await api.sign(ar, dealId, { stage: 'first' });
+  // Entered with the manager known ahead of time, then looked up again: the director now.
+  expect(entered.body.stage.key).toBe('gate');
+  const updated = await eventually(async () => {
+    const d = (await api.get(org.director, dealId)).body;
+    return d.stage?.required?.find((r: { role: string }) => r.role === 'manager')?.userIds?.[0] ===
+      org.director.id
+      ? d
+      : undefined;
+  });
+  expect(updated.stage.waitingOn).toEqual([
+    { role: 'AR', userId: ar.id },
+    { role: 'manager', userId: org.director.id },
+  ]);
+  expect((await api.sign(org.manager, dealId, { stage: 'gate', role: 'manager' })).status).toBe(403);
+  expect((await api.sign(org.director, dealId, { stage: 'gate', role: 'manager' })).status).toBe(200);
+  expect((await api.sign(ar, dealId, { stage: 'gate' })).body.status).toBe('completed');
+  const events = await api.timeline(org.director, dealId);
+  expect(events.find((e) => e.type === 'stage.approvers_updated')?.data).toMatchObject({
+    changes: [{ approver: 'manager', from: [org.manager.id], to: [org.director.id] }],
+  });
+  await recordHistory(world.client, 'approvers-follow-org-chart', workflowIdForDeal(dealId));
 });

@@ -17,6 +17,14 @@ import {
 const reportFlow: ProcessDefinition = {
   key: 'reports',
   name: { en: 'Reports flow', zh: '报表流程' },
+  // Team B is one person (rep-b holds every role of its deal).
+  separationOfDuties: {
+    allowSamePerson: [
+      ['AR', 'SR'],
+      ['AR', 'FR'],
+      ['SR', 'FR'],
+    ],
+  },
   stages: [
     {
       key: 'qualify',

@@ -36,6 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const w of added) await request(world.app).delete(`/webhooks/${w.id}`).set(w.team.ops.auth);
   await world?.stop();
   await Promise.all(receivers.map((r) => r.close()));
 });
@@ -46,8 +47,13 @@ async function receiver(opts: Parameters<typeof startHttpReceiver>[0] = {}): Pro
   return r;
 }
 
-function postWebhook(team: Team, body: Record<string, unknown>) {
-  return request(world.app).post('/webhooks').set(team.ops.auth).send(body);
+/** Webhooks this file added: removed afterwards, so no other file's deals are delivered to them. */
+const added: { id: string; team: Team }[] = [];
+
+async function postWebhook(team: Team, body: Record<string, unknown>) {
+  const res = await request(world.app).post('/webhooks').set(team.ops.auth).send(body);
+  if (res.status === 201) added.push({ id: res.body.id, team });
+  return res;
 }
 
 async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ id: string; url: string }> {

@@ -85,7 +85,7 @@ function newDeal(
     dealId: 'D-1',
     title: 'Core network refresh',
     account: { name: 'ACME Telecom', tier: 'A' },
-    value: { amount, currency: 'EUR' },
+    value: { amount, currency: 'CNY' },
     triangle,
     process: { key: definition.key, version: 1 },
     definition,
@@ -179,7 +179,7 @@ describe('initialState, stageDef, currentStageDef, isTerminal', () => {
       history: [],
       createdBy: 'alice',
       createdAt: '2025-01-06T08:00:00.000Z',
-      value: { amount: 1_000_000, currency: 'EUR' },
+      value: { amount: 1_000_000, currency: 'CNY' },
       process: { key: 'ltc-standard', version: 1 },
     });
     triangle.AR = 'mallory';
@@ -541,6 +541,8 @@ describe('checkSignoff', () => {
 
   it('role_ambiguous: a caller holding several open roles must name one', () => {
     const state = atAti(1_000_000, { AR: 'alice', SR: 'alice', FR: 'fred' });
+    // A process that lets one person hold and sign AR and SR together.
+    state.definition = { ...state.definition, separationOfDuties: { allowSamePerson: [['AR', 'SR']] } };
     expect(checkSignoff(state, req('ati', 'alice'))).toEqual({
       ok: false,
       refusal: { code: 'role_ambiguous', message: 'You hold several roles here (AR, SR); name one' },
@@ -550,6 +552,47 @@ describe('checkSignoff', () => {
     expect(checkSignoff(state, req('ati', 'alice'))).toEqual({
       ok: true,
       signoff: { role: 'AR', userId: 'alice' },
+    });
+  });
+
+  describe('separation of duties: one person signs one role of a stage visit', () => {
+    it('a holder of two roles signs one of them, then is refused the other, named or not', () => {
+      const state = atAti(1_000_000, { AR: 'alice', SR: 'alice', FR: 'fred' });
+      expect(sign(state, req('ati', 'alice', 'approve', { role: 'SR' }), T0)).toBe('pending');
+      expect(refusal(state, req('ati', 'alice', 'approve', { role: 'AR' }))).toBe('separation_of_duties');
+      expect(refusal(state, req('ati', 'alice'))).toBe('separation_of_duties');
+    });
+
+    it('a delegate who signed their own role may not sign for the person they stand in for', () => {
+      // alice (AR) is the delegate of her manager mona, who must sign as `manager` at ATI.
+      const state = atAti(6_000_000);
+      const asDelegate = { actingFor: ['alice', 'mona'] };
+      expect(sign(state, req('ati', 'alice', 'approve', { role: 'AR', ...asDelegate }), T0)).toBe('pending');
+      expect(refusal(state, req('ati', 'alice', 'approve', { role: 'manager', ...asDelegate }))).toBe(
+        'separation_of_duties',
+      );
+      // mona herself still may.
+      expect(refusal(state, req('ati', 'mona', 'approve', { role: 'manager' }))).toBeNull();
+    });
+
+    it('nor, having signed for someone, sign their own role', () => {
+      const state = atAti(6_000_000);
+      expect(
+        sign(state, req('ati', 'alice', 'approve', { role: 'manager', actingFor: ['alice', 'mona'] }), T0),
+      ).toBe('pending');
+      expect(refusal(state, req('ati', 'alice', 'approve', { role: 'AR' }))).toBe('separation_of_duties');
+      // The person she acted for cannot add a second role either (mona holds none here): others can.
+      expect(refusal(state, req('ati', 'sam'))).toBeNull();
+    });
+
+    it('a group member who holds a triangle role signs only one of the two', () => {
+      const def = mini([{ key: 'g', approvers: ['SR', 'group:legal'], rule: 'all' }]);
+      const state = newDeal(def, 1, { AR: 'alice', SR: 'lee', FR: 'fred' });
+      enter(state, 0, T0);
+      expect(sign(state, req('g', 'lee', 'approve', { role: 'SR' }), T0)).toBe('pending');
+      expect(refusal(state, req('g', 'lee', 'approve', { role: 'group:legal' }))).toBe(
+        'separation_of_duties',
+      );
     });
   });
 
@@ -871,11 +914,11 @@ describe('amendValue and addRequired', () => {
   it('raising the value over the threshold adds the manager; lowering it removes them', () => {
     const state = newDeal(STANDARD, 1_000_000);
     enter(state, 3, T0); // atb
-    expect(amendValue(state, { amount: 6_000_000, currency: 'EUR' }, T0)).toEqual({
+    expect(amendValue(state, { amount: 6_000_000, currency: 'CNY' }, T0)).toEqual({
       added: ['manager'],
       removed: [],
     });
-    expect(state.value).toEqual({ amount: 6_000_000, currency: 'EUR' });
+    expect(state.value).toEqual({ amount: 6_000_000, currency: 'CNY' });
     // The manager counts at once, with nobody able to sign until the caller resolves their users.
     expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR', 'manager']);
     expect(state.stage!.required[3]).toEqual({ approver: 'manager', userIds: [], conditional: true });
@@ -885,14 +928,14 @@ describe('amendValue and addRequired', () => {
     expect(pendingUserIds(state)).toEqual(['alice', 'fred', 'mona', 'sam']);
     expect(refusal(state, req('atb', 'mona'))).toBeNull();
 
-    expect(amendValue(state, { amount: 4_000_000, currency: 'EUR' }, T0)).toEqual({
+    expect(amendValue(state, { amount: 4_000_000, currency: 'CNY' }, T0)).toEqual({
       added: [],
       removed: ['manager'],
     });
     expect(state.stage!.required.map((r) => r.approver)).toEqual(['AR', 'SR', 'FR']);
     expect(refusal(state, req('atb', 'mona'))).toBe('not_assignee');
     // Unchanged side of the threshold: nothing to do.
-    expect(amendValue(state, { amount: 4_500_000, currency: 'EUR' }, T0)).toEqual({ added: [], removed: [] });
+    expect(amendValue(state, { amount: 4_500_000, currency: 'CNY' }, T0)).toEqual({ added: [], removed: [] });
   });
 
   it('an added approver keeps a gate that was about to pass pending', () => {
@@ -900,7 +943,7 @@ describe('amendValue and addRequired', () => {
     enter(state, 1, T0);
     sign(state, req('ati', 'alice'), T0);
     sign(state, req('ati', 'sam'), T0);
-    amendValue(state, { amount: 5_000_000, currency: 'EUR' }, T0);
+    amendValue(state, { amount: 5_000_000, currency: 'CNY' }, T0);
     addRequired(state, [manager()], T0 + SEC);
     expect(sign(state, req('ati', 'fred'), T0 + 2 * SEC)).toBe('pending');
     expect(waitingOn(state)).toEqual([{ role: 'manager', userId: 'mona' }]);
@@ -922,7 +965,7 @@ describe('amendValue and addRequired', () => {
     enter(state, 1, T0);
     for (const u of ['alice', 'sam', 'fred']) sign(state, req('ati', u), T0);
     expect(waitingOn(state)).toEqual([{ role: 'manager', userId: 'mona' }]);
-    expect(amendValue(state, { amount: 1_000_000, currency: 'EUR' }, T0)).toEqual({
+    expect(amendValue(state, { amount: 1_000_000, currency: 'CNY' }, T0)).toEqual({
       added: [],
       removed: ['manager'],
     });
@@ -975,7 +1018,7 @@ describe('waitingOn, pendingUserIds and dealView', () => {
       status: 'active',
       title: 'Core network refresh',
       account: { name: 'ACME Telecom', tier: 'A' },
-      value: { amount: 1_000_000, currency: 'EUR' },
+      value: { amount: 1_000_000, currency: 'CNY' },
       triangle: { AR: 'alice', SR: 'sam', FR: 'fred' },
       process: { key: 'ltc-standard', version: 1 },
       stage: {
@@ -1009,7 +1052,9 @@ describe('waitingOn, pendingUserIds and dealView', () => {
       },
       hold: null,
       seq: 0,
-      history: [],
+      createdAt: iso(T0),
+      stages: 0,
+      fault: null,
     });
     const lead = newDeal(STANDARD);
     enter(lead, 0, T0);

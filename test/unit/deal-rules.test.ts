@@ -1,4 +1,10 @@
-import { approversFor, evaluateGate, isTriangleRole, undecided } from '../../domain/deal/rules';
+import {
+  approversFor,
+  evaluateGate,
+  isTriangleRole,
+  meetsThreshold,
+  undecided,
+} from '../../domain/deal/rules';
 import type { Decision, RequiredApprover, Signoff } from '../../domain/deal/types';
 import type { Approver, StageDefinition } from '../../domain/process/types';
 
@@ -43,7 +49,7 @@ describe('isTriangleRole', () => {
   });
 });
 
-describe('approversFor', () => {
+describe('approversFor, legacy bare-number thresholds (stored versions: any currency, as before)', () => {
   const gated = stage({
     approvers: ['AR', 'SR'],
     when: [
@@ -205,5 +211,46 @@ describe('undecided', () => {
       req('FR', ['fred']),
     ]);
     expect(undecided(required, [so('AR'), so('SR'), so('FR'), so('group:sdt')])).toEqual([]);
+  });
+});
+
+describe('approversFor, thresholds that name their currency', () => {
+  const gated = stage({
+    approvers: ['AR', 'SR'],
+    when: [
+      { if: { valueAtLeast: { amount: 5_000_000, currency: 'CNY' } }, add: ['manager'] },
+      { if: { valueAtLeast: { amount: 700_000, currency: 'USD' } }, add: ['manager'] },
+      { if: { valueAtLeast: { amount: 50_000_000, currency: 'CNY' } }, add: ['group:sdt'] },
+    ],
+  });
+  const added = (amount: number, currency: string) =>
+    approversFor(gated, { amount, currency })
+      .filter((a) => a.conditional)
+      .map((a) => a.approver);
+
+  it('applies a threshold only to deals in its currency, inclusive of the amount', () => {
+    expect(added(4_999_999.99, 'CNY')).toEqual([]);
+    expect(added(5_000_000, 'CNY')).toEqual(['manager']);
+    expect(added(699_999.99, 'USD')).toEqual([]);
+    expect(added(700_000, 'USD')).toEqual(['manager']);
+    expect(added(50_000_000, 'CNY')).toEqual(['manager', 'group:sdt']);
+  });
+
+  it('a large amount in a currency no threshold names adds nobody', () => {
+    expect(added(4_999_999, 'USD')).toEqual(['manager']);
+    expect(added(9_000_000_000, 'EUR')).toEqual([]);
+  });
+});
+
+describe('meetsThreshold', () => {
+  it('legacy number: the amount in any currency', () => {
+    expect(meetsThreshold({ amount: 5, currency: 'EUR' }, 5)).toBe(true);
+    expect(meetsThreshold({ amount: 4.99, currency: 'CNY' }, 5)).toBe(false);
+  });
+  it('named currency: the amount in that currency only', () => {
+    const t = { amount: 5, currency: 'CNY' };
+    expect(meetsThreshold({ amount: 5, currency: 'CNY' }, t)).toBe(true);
+    expect(meetsThreshold({ amount: 500, currency: 'USD' }, t)).toBe(false);
+    expect(meetsThreshold({ amount: 4.99, currency: 'CNY' }, t)).toBe(false);
   });
 });

@@ -209,7 +209,7 @@ describe('OpenAPI document', () => {
     expect(doc.servers).toEqual([{ url: '/' }]);
     expect(typeof doc.paths).toBe('object');
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.tags?.map((t) => t.name)).toEqual(['deals', 'process-definitions']);
+    expect(doc.tags?.map((t) => t.name)).toEqual(['operability', 'deals', 'process-definitions']);
     expect(doc).toEqual(
       JSON.parse(
         JSON.stringify(
@@ -221,7 +221,8 @@ describe('OpenAPI document', () => {
 
   test('lists every registered route, and nothing else', () => {
     const routes = listRegisteredRoutes(registry);
-    expect(routes).toHaveLength(7);
+    // The app's own documentation routes (/openapi.json, /docs) and the 7 registered above.
+    expect(routes).toHaveLength(9);
     for (const { method, path } of routes) {
       expect(doc.paths[toOpenApiPath(path)]?.[method]).toBeDefined();
     }
@@ -350,7 +351,7 @@ describe('OpenAPI document', () => {
     expect(yaml?.responses['201'].headers?.Location).toEqual({ schema: { type: 'string' } });
     expect(yaml?.responses['415']).toBeUndefined();
 
-    expect(doc.paths['/trees']?.get?.security).toBeUndefined();
+    expect(doc.paths['/trees']?.get?.security).toEqual([]);
   });
 
   test('recursive schemas become components', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { detectFormat, parseDefinitionText } from '../../domain/process/parse';
 import type { ProcessDefinition, StageDefinition, ValidationIssue } from '../../domain/process/types';
 import { formatIssuePath, validateProcessDefinition } from '../../domain/process/validate';
+import { BEYOND_LIMITS, many } from '../definition-limits';
 
 const stage = (key: string, extra: Partial<StageDefinition> = {}): StageDefinition => ({
   key,
@@ -92,7 +93,10 @@ describe('validateProcessDefinition: valid input', () => {
       expect(s.gate).toBe(gate.toUpperCase());
       expect(s.rule).toBe('all');
       expect([...s.approvers].sort()).toEqual(['AR', 'FR', 'SR']);
-      expect(s.when).toEqual([{ if: { valueAtLeast: 5000000 }, add: ['manager'] }]);
+      expect(s.when).toEqual([
+        { if: { valueAtLeast: { amount: 5000000, currency: 'CNY' } }, add: ['manager'] },
+        { if: { valueAtLeast: { amount: 700000, currency: 'USD' } }, add: ['manager'] },
+      ]);
       expect(s.sla.escalate!.at(-1)!.notify).toContain('group:sdt');
     }
     expect(byKey.get('ati')!.onReject).toBe('lost');
@@ -229,8 +233,8 @@ describe('validateProcessDefinition: semantic rules', () => {
   test('empty when.add → stages[i].when[k].add', () => {
     const input = withChange((d) => {
       d.stages[1].when = [
-        { if: { valueAtLeast: 1 }, add: ['manager'] },
-        { if: { valueAtLeast: 2 }, add: [] },
+        { if: { valueAtLeast: { amount: 1, currency: 'CNY' } }, add: ['manager'] },
+        { if: { valueAtLeast: { amount: 2, currency: 'CNY' } }, add: [] },
       ];
     });
     expect(pathsOf(input)).toEqual(['stages[1].when[1].add']);
@@ -239,7 +243,7 @@ describe('validateProcessDefinition: semantic rules', () => {
   test('atLeast larger than the base approvers → stages[i].rule.atLeast', () => {
     const input = withChange((d) => {
       d.stages[0].rule = { atLeast: 4 };
-      d.stages[0].when = [{ if: { valueAtLeast: 1 }, add: ['manager'] }];
+      d.stages[0].when = [{ if: { valueAtLeast: { amount: 1, currency: 'CNY' } }, add: ['manager'] }];
     });
     expect(pathsOf(input)).toEqual(['stages[0].rule.atLeast']);
     expect(validateProcessDefinition(withChange((d) => (d.stages[0].rule = { atLeast: 3 }))).ok).toBe(true);
@@ -345,7 +349,7 @@ describe('validateProcessDefinition: semantic rules', () => {
     const input = withChange((d) => {
       d.stages[0].approvers = ['AR', 'group:legal'];
       d.stages[0].rule = 'any';
-      d.stages[1].when = [{ if: { valueAtLeast: 1 }, add: ['group:finance'] }];
+      d.stages[1].when = [{ if: { valueAtLeast: { amount: 1, currency: 'CNY' } }, add: ['group:finance'] }];
       d.stages[2].sla.escalate[2].notify = ['group:sdt', 'group:board'];
     });
     expect(validateProcessDefinition(input).ok).toBe(true);
@@ -392,12 +396,26 @@ describe('validateProcessDefinition: warnings', () => {
   });
 
   test('a conditional approver already among the approvers', () => {
-    const input = withChange((d) => (d.stages[0].when = [{ if: { valueAtLeast: 1 }, add: ['AR'] }]));
+    const input = withChange(
+      (d) => (d.stages[0].when = [{ if: { valueAtLeast: { amount: 1, currency: 'CNY' } }, add: ['AR'] }]),
+    );
     expect(warningsOf(input)).toEqual(['stages[0].when[0].add[0]']);
   });
 });
 
 describe('parseDefinitionText', () => {
+  test('YAML nested deeper than 64 flow levels is refused before parsing (a 1 MB body of brackets)', () => {
+    const deep = (n: number) => `a: ${'['.repeat(n)}${']'.repeat(n)}`;
+    expect(parseDefinitionText(deep(64), 'yaml').ok).toBe(true);
+    expect(parseDefinitionText(deep(65), 'yaml')).toEqual({
+      ok: false,
+      errors: [{ path: '', message: 'invalid YAML: nested deeper than 64 levels' }],
+    });
+    expect(parseDefinitionText(deep(500_000), 'yaml').ok).toBe(false);
+    // Brackets inside quoted scalars are text, not nesting.
+    expect(parseDefinitionText(`a: "${'['.repeat(100)}"`, 'yaml').ok).toBe(true);
+  });
+
   test('YAML: durations stay strings, numbers are numbers', () => {
     const result = parseDefinitionText(
       'a: 0s\nb: [1d, 2h, 30s, PT4H]\nc: 0.5\nd: 5000000\ne: on\nf: yes\n',
@@ -438,5 +456,160 @@ describe('parseDefinitionText', () => {
     expect(parseDefinitionText('', 'yaml').ok).toBe(false);
     expect(parseDefinitionText('# only a comment\n', 'yaml').ok).toBe(false);
     expect(parseDefinitionText('a: 1\n---\nb: 2\n', 'yaml').ok).toBe(false);
+  });
+});
+
+describe('validateProcessDefinition: limits', () => {
+  test.each(BEYOND_LIMITS)('%s → an error at its path', (_what, change, path, message) => {
+    expect(errorsOf(withChange(change))).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  test('exactly at each cap is valid', () => {
+    const input = withChange((d) => {
+      d.stages = [...d.stages, ...many(47, (i) => stage(`extra${i}`))];
+      d.stages[0].sla.remind = many(10, (i) => `${10 - i}m`);
+      d.stages[0].sla.escalate = many(10, (i) => ({ after: `${i}d`, notify: ['manager'] }));
+    });
+    const result = validateProcessDefinition(input, { knownGroups: ['sdt'] });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.definition.stages).toHaveLength(50);
+  });
+
+  test('durations are capped at one year (365d) by path', () => {
+    const input = withChange((d) => {
+      d.stages[0].sla.within = '366d';
+      d.stages[1].sla.within = '53w';
+      d.stages[1].sla.remind = ['1d'];
+      d.stages[2].sla.escalate = [{ after: 'P400D', notify: ['manager'] }];
+    });
+    expect(errorsOf(input)).toEqual([
+      { path: 'stages[0].sla.within', message: '366d is longer than the limit of 365d (one year)' },
+      { path: 'stages[1].sla.within', message: '53w is longer than the limit of 365d (one year)' },
+      {
+        path: 'stages[2].sla.escalate[0].after',
+        message: 'P400D is longer than the limit of 365d (one year)',
+      },
+    ]);
+    expect(validateProcessDefinition(withChange((d) => (d.stages[0].sla.within = '365d'))).ok).toBe(true);
+  });
+
+  test('a reminder beyond a year is refused even when within is also too long', () => {
+    expect(pathsOf(withChange((d) => (d.stages[0].sla = { within: '2000d', remind: ['1000d'] })))).toEqual([
+      'stages[0].sla.within',
+      'stages[0].sla.remind[0]',
+    ]);
+  });
+});
+
+describe('validateProcessDefinition: text Postgres cannot store', () => {
+  test.each([
+    ['a NUL in a stage name', withChange((d) => (d.stages[1].name.zh = 'a\u0000b')), 'stages[1].name.zh'],
+    ['a lone surrogate in the gate', withChange((d) => (d.stages[1].gate = 'AT\uD800')), 'stages[1].gate'],
+    ['a NUL in an unknown field', withChange((d) => (d.stages[0].note = '\u0000')), 'stages[0].note'],
+    [
+      'a NUL in a field name',
+      withChange((d) => (d.stages[0].sla['re\u0000mind'] = [])),
+      'stages[0].sla.re\u0000mind',
+    ],
+  ])('%s → one error at its path', (_what, input, path) => {
+    expect(errorsOf(input)).toEqual([{ path, message: expect.stringMatching(/NUL \(U\+0000\)/) }]);
+  });
+});
+
+describe('validateProcessDefinition: value thresholds and currencies', () => {
+  const cny = (amount: number) => ({ if: { valueAtLeast: { amount, currency: 'CNY' } }, add: ['manager'] });
+
+  test('the legacy bare number is refused with the form to write instead', () => {
+    expect(
+      errorsOf(withChange((d) => (d.stages[1].when = [{ if: { valueAtLeast: 5000000 }, add: ['manager'] }]))),
+    ).toEqual([
+      {
+        path: 'stages[1].when[0].if.valueAtLeast',
+        message:
+          'a threshold must name its currency: write { amount: 5000000, currency: CNY } (a bare number would compare amounts in any currency)',
+      },
+    ]);
+  });
+
+  test('threshold amount and currency are checked', () => {
+    const input = withChange((d) => {
+      d.stages[0].when = [
+        { if: { valueAtLeast: { amount: 1e18, currency: 'CNY' } }, add: ['manager'] },
+        { if: { valueAtLeast: { amount: 1.001, currency: 'XXZ' } }, add: ['manager'] },
+      ];
+    });
+    expect(pathsOf(input)).toEqual([
+      'stages[0].when[0].if.valueAtLeast.amount',
+      'stages[0].when[1].if.valueAtLeast.amount',
+      'stages[0].when[1].if.valueAtLeast.currency',
+    ]);
+  });
+
+  test('currencies: known codes, listed once, each covered by every stage with conditions', () => {
+    const input = withChange((d) => {
+      d.currencies = ['CNY', 'USD', 'CNY', 'ABC'];
+      d.stages[0].when = [cny(1)];
+    });
+    expect(pathsOf(input)).toEqual(['currencies[2]', 'currencies[3]', 'stages[0].when', 'stages[0].when']);
+    expect(pathsOf(withChange((d) => (d.currencies = [])))).toEqual(['currencies']);
+  });
+
+  test('stages with conditions must agree on their currencies', () => {
+    const input = withChange((d) => {
+      d.stages[0].when = [cny(1)];
+      d.stages[2].when = [cny(1), { if: { valueAtLeast: { amount: 1, currency: 'USD' } }, add: ['manager'] }];
+    });
+    expect(pathsOf(input)).toEqual(['stages[0].when']);
+  });
+
+  test('a valid definition with currencies and thresholds', () => {
+    const input = withChange((d) => {
+      d.currencies = ['CNY'];
+      d.stages[0].when = [cny(5_000_000)];
+    });
+    expect(validateProcessDefinition(input).ok).toBe(true);
+  });
+});
+
+describe('validateProcessDefinition: separation of duties', () => {
+  test('allowed pairs name two different triangle roles, each pair once', () => {
+    expect(
+      validateProcessDefinition(
+        withChange((d) => (d.separationOfDuties = { allowSamePerson: [['SR', 'FR']] })),
+      ).ok,
+    ).toBe(true);
+    const input = withChange(
+      (d) =>
+        (d.separationOfDuties = {
+          allowSamePerson: [
+            ['SR', 'FR'],
+            ['AR', 'AR'],
+            ['FR', 'SR'],
+          ],
+        }),
+    );
+    expect(errorsOf(input)).toEqual([
+      {
+        path: 'separationOfDuties.allowSamePerson[1]',
+        message: 'a pair needs two different roles (got AR twice)',
+      },
+      {
+        path: 'separationOfDuties.allowSamePerson[2]',
+        message: 'FR and SR are already paired at allowSamePerson[0]',
+      },
+    ]);
+  });
+
+  test('only triangle roles, in pairs, with no other field', () => {
+    expect(
+      pathsOf(withChange((d) => (d.separationOfDuties = { allowSamePerson: [['SR', 'manager']] }))),
+    ).toEqual(['separationOfDuties.allowSamePerson[0][1]']);
+    expect(pathsOf(withChange((d) => (d.separationOfDuties = { allowSamePerson: [['SR']] })))).toEqual([
+      'separationOfDuties.allowSamePerson[0]',
+    ]);
+    expect(pathsOf(withChange((d) => (d.separationOfDuties = { allow: [] })))).toEqual([
+      'separationOfDuties.allowSamePerson',
+      'separationOfDuties.allow',
+    ]);
   });
 });

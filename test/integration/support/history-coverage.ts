@@ -8,7 +8,8 @@
  *   no commands), so there is nothing of theirs to record or replay.
  * - Timeline event types: the `RecordInput` of every `recordDeal` activity (ActivityTaskScheduled
  *   input). An Update writes through a local activity, whose marker (MarkerRecorded) carries only the
- *   activity type and result, not its input: the event an Update wrote is named by the Update that
+ *   activity type and result, not its input. Since `deal-v3` that result lists the event types
+ *   written (`written`); in older histories the event an Update wrote is named by the Update that
  *   completed successfully after a `recordDeal` marker (and, for a sign-off, its decision).
  */
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -91,6 +92,12 @@ export function coverageOf(histories: History[]): Set<string> {
       if (marker?.details?.data) {
         const data = decodeAll(marker.details.data)[0] as { activity_type?: string } | undefined;
         if (data?.activity_type === 'recordDeal') lastLocalRecordDeal = Number(e.eventId);
+        const result = decodeAll(marker.details.result)[0] as { written?: string[] } | undefined;
+        for (const type of result?.written ?? []) seen.add(`event ${type}`);
+        // A rejection that moved the deal to another stage of its process, in the same write.
+        if (result?.written?.includes('signoff.rejected') && result.written.includes('stage.entered')) {
+          seen.add('rework');
+        }
       }
       const completed = e.workflowExecutionUpdateCompletedEventAttributes;
       if (completed?.outcome?.success && lastLocalRecordDeal > Number(completed.acceptedEventId)) {

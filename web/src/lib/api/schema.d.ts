@@ -14,7 +14,10 @@ export interface paths {
         /** List the deals the caller may see (from the Postgres projection) */
         get: operations["getDeals"];
         put?: never;
-        /** Create a deal (managers, ops, and members who put themselves as AR) */
+        /**
+         * Create a deal (managers, ops, and members who put themselves as AR)
+         * @description Runs on the latest version of the process; only ops may name an older one (403 `body.process.version`). 400 `body.triangle.<role>` when one person holds two roles the process keeps apart (by default AR, SR and FR are three people); 400 `body.value.currency` when the process has no value threshold in that currency. With the same Idempotency-Key a retry answers the deal created first, or 404 when the caller can no longer see it.
+         */
         post: operations["postDeals"];
         delete?: never;
         options?: never;
@@ -145,6 +148,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Interactive API documentation (Swagger UI) */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -248,6 +268,23 @@ export interface paths {
         };
         /** Deliveries whose retries are exhausted (ops) */
         get: operations["getNotificationsFailed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This API as an OpenAPI 3.1 document */
+        get: operations["getOpenapiJson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -717,10 +754,17 @@ export interface components {
         };
         /** @description A process definition, as written in processes/*.yaml (see docs/process-definitions.md) */
         ProcessDefinition: {
+            currencies?: string[];
             key: string;
             name: {
                 en: string;
                 zh: string;
+            };
+            separationOfDuties?: {
+                allowSamePerson: [
+                    "AR" | "SR" | "FR",
+                    "AR" | "SR" | "FR"
+                ][];
             };
             stages: {
                 approvers: string[];
@@ -754,7 +798,10 @@ export interface components {
                 when?: {
                     add: string[];
                     if: {
-                        valueAtLeast: number;
+                        valueAtLeast: {
+                            amount: number;
+                            currency: string;
+                        } | number;
                     };
                 }[];
             }[];
@@ -867,6 +914,11 @@ export interface operations {
                                 tier: string | null;
                             };
                             createdAt: string;
+                            /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                            fault: {
+                                error: string;
+                                since: string;
+                            } | null;
                             id: string;
                             process: {
                                 key: string;
@@ -1013,6 +1065,7 @@ export interface operations {
                         SR: string;
                     };
                     value: {
+                        /** @description 0 to 9,999,999,999,999.99, at most two decimals */
                         amount: number;
                         currency: string;
                     };
@@ -1032,6 +1085,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -1182,6 +1240,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -1313,6 +1376,7 @@ export interface operations {
             content: {
                 "application/json": {
                     value: {
+                        /** @description 0 to 9,999,999,999,999.99, at most two decimals */
                         amount: number;
                         currency: string;
                     };
@@ -1332,6 +1396,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -1488,6 +1557,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -1644,6 +1718,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -1803,6 +1882,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -1957,6 +2041,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -2099,7 +2188,7 @@ export interface operations {
                     comment?: string;
                     /** @enum {string} */
                     decision: "approve" | "reject";
-                    role?: string;
+                    role?: ("AR" | "SR" | "FR" | "manager") | string;
                     stage: string;
                 };
             };
@@ -2117,6 +2206,11 @@ export interface operations {
                             tier: string | null;
                         };
                         createdAt: string;
+                        /** @description Set while Postgres refuses or misses this deal’s writes: the deal carries on, its writes are kept and retried */
+                        fault: {
+                            error: string;
+                            since: string;
+                        } | null;
                         id: string;
                         process: {
                             key: string;
@@ -2247,7 +2341,9 @@ export interface operations {
     getDealsByIdTimeline: {
         parameters: {
             query?: {
+                /** @description Opaque cursor from the previous page’s `nextCursor` */
                 cursor?: string;
+                /** @description Page size (1..200, default 50) */
                 limit?: number;
             };
             header?: never;
@@ -2275,7 +2371,7 @@ export interface operations {
                             seq: number;
                             stage: string | null;
                             /** @enum {string} */
-                            type: "deal.created" | "stage.entered" | "signoff.approved" | "signoff.rejected" | "stage.completed" | "stage.reminder" | "stage.escalated" | "stage.auto_decided" | "deal.on_hold" | "deal.resumed" | "role.reassigned" | "deal.amended" | "deal.cancelled" | "deal.completed" | "deal.lost";
+                            type: "deal.created" | "stage.entered" | "signoff.approved" | "signoff.rejected" | "stage.completed" | "stage.reminder" | "stage.escalated" | "stage.auto_decided" | "stage.approvers_updated" | "deal.on_hold" | "deal.resumed" | "role.reassigned" | "deal.amended" | "deal.cancelled" | "deal.completed" | "deal.lost";
                         }[];
                         /** @description Cursor for the next page; null on the last page */
                         nextCursor: string | null;
@@ -2336,6 +2432,35 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Unexpected error; the body carries a requestId found in the logs */
@@ -2768,6 +2893,40 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenapiJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        openapi: "3.1.0";
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unexpected error; the body carries a requestId found in the logs */

@@ -1,10 +1,9 @@
 /**
- * The deal workflow: one large-account deal from lead to close, id `deal-<dealId>`.
- *
- * It only orchestrates. Every rule (who signs, when a gate passes, where a rejection goes, when the
- * SLA clock fires) is a pure function in `domain/deal`. Every status change is written to Postgres
- * through the `recordDeal` local activity, with a timeline sequence number assigned here, so a
- * retried write is a no-op.
+ * FROZEN: the deal workflow as released before the `deal-v3` patch (see ./index.ts). It runs only
+ * deals whose history was started by that code, so that they replay exactly; every deal started
+ * since runs ./run.ts. Do not change what this code schedules (activities, timers, their order):
+ * that is what replay checks. Delete this file, and the `patched` call in ./index.ts (after a
+ * release with `deprecatePatch`), once no run started before the patch remains open.
  */
 import {
   ApplicationFailure,
@@ -25,7 +24,7 @@ import type {
   NotifyIntent,
   RecordInput,
   StageVisitRow,
-} from '../activities/types';
+} from '../../activities/types';
 import {
   addRequired,
   amendValue,
@@ -51,14 +50,15 @@ import {
   SYSTEM_ACTOR,
   transitionAfter,
   waitingOn,
-} from '../domain/deal/machine';
-import { approversFor } from '../domain/deal/rules';
-import { pauseClock, type SlaAction, slaStep } from '../domain/deal/sla';
-import type { DealInput, DealResult, DealState, RequiredApprover } from '../domain/deal/types';
-import { TRIANGLE_ROLES } from '../domain/process/types';
+} from '../../domain/deal/machine';
+import { approversFor } from '../../domain/deal/rules';
+import { pauseClock, type SlaAction, slaStep } from '../../domain/deal/sla';
+import type { DealInput, DealResult, DealState, RequiredApprover } from '../../domain/deal/types';
+import { TRIANGLE_ROLES } from '../../domain/process/types';
 import {
   amendUpdate,
   cancelUpdate,
+  type DealWorkflowArgs,
   dealQuery,
   holdUpdate,
   REFUSAL_FAILURE_TYPE,
@@ -66,8 +66,8 @@ import {
   reassignUpdate,
   resumeUpdate,
   signoffUpdate,
-} from './messages';
-import { LtcDueAt, LtcPendingUsers, LtcProcess, LtcStage, LtcStatus, LtcValue } from './search-attributes';
+} from '../messages';
+import { LtcDueAt, LtcPendingUsers, LtcProcess, LtcStage, LtcStatus, LtcValue } from '../search-attributes';
 
 /**
  * The hot path: a command Update (sign-off, hold, ...) answers only once its write is in Postgres, so
@@ -105,16 +105,7 @@ interface PendingWrite {
   stageVisit?: StageVisitRow;
 }
 
-export type DealWorkflowArgs =
-  | { start: DealInput; options?: DealWorkflowOptions }
-  | { carried: DealState; enterIndex: number | null; options?: DealWorkflowOptions };
-
-export interface DealWorkflowOptions {
-  /** Continue-As-New after this many stage transitions in one run, besides Temporal's suggestion. */
-  maxTransitionsPerRun?: number;
-}
-
-export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> {
+export async function legacyDealWorkflow(args: DealWorkflowArgs): Promise<DealResult> {
   const options = args.options ?? {};
   const state: DealState = 'start' in args ? initialState(args.start) : args.carried;
   const def = state.definition;
@@ -189,7 +180,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     events: EventRecord[],
     extra: Omit<RecordInput, 'dealId' | 'events' | 'deal'> = {},
     via: DealActivities = remote,
-  ): Promise<void> {
+  ): Promise<unknown> {
     return via.recordDeal({ dealId: state.dealId, events, deal: projection(), ...extra });
   }
 
@@ -726,7 +717,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
     return { next: null, write: null };
   }
 
-  function flush(w: PendingWrite): Promise<void> {
+  function flush(w: PendingWrite): Promise<unknown> {
     return record(w.events, { notify: w.notify, stageVisit: w.stageVisit });
   }
 
@@ -769,7 +760,7 @@ export async function dealWorkflow(args: DealWorkflowArgs): Promise<DealResult> 
       if (shouldContinueAsNew()) {
         await flush(write);
         await condition(allHandlersFinished);
-        return continueAsNew<typeof dealWorkflow>({ carried: state, enterIndex: next, options });
+        return continueAsNew<typeof legacyDealWorkflow>({ carried: state, enterIndex: next, options });
       }
       await enter(next, write);
       continue;
