@@ -41,7 +41,9 @@ const plan = (
   amount: number,
   steps: Step[],
   extra: Partial<DealPlan> = {},
-): DealPlan => ({ key: `demo-${key}`, team, title, account, amount, steps, ...extra });
+): DealPlan => ({ key: `demo-${key}`, team, title, account, amount: cents(amount), steps, ...extra });
+/** Whole cents: `4.1 * M` is 4099999.9999999995 in binary, which the API rightly refuses. */
+const cents = (amount: number) => Math.round(amount * 100) / 100;
 const A = TEAM_A;
 const B = TEAM_B;
 const M = 1_000_000;
@@ -319,10 +321,15 @@ async function waitForStageChange(api: DemoApi, p: DealPlan, id: string, from: s
   }
 }
 
+/** The demo's ops user (scripts/seed.ts). */
+const DEMO_OPS = 'ops-liu';
+
 /** Creates the deal (Idempotency-Key `demo-…`) and plays its steps; a deal that exists is left alone. */
 export async function playDeal(api: DemoApi, p: DealPlan): Promise<string> {
+  // Only ops may start a deal on an older process version (the demo-clock deals do).
+  const creator = p.version ? DEMO_OPS : p.team.manager;
   const created = await api(
-    p.team.manager,
+    creator,
     'POST',
     '/deals',
     {
@@ -369,7 +376,7 @@ export async function playDeal(api: DemoApi, p: DealPlan): Promise<string> {
       );
     else if ('amend' in step)
       await ok(
-        api(mgr, 'PATCH', `/deals/${id}`, { value: { amount: step.amend, currency: 'CNY' } }),
+        api(mgr, 'PATCH', `/deals/${id}`, { value: { amount: cents(step.amend), currency: 'CNY' } }),
         `${p.key}: amend`,
       );
   }
