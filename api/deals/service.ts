@@ -382,7 +382,7 @@ export function createDealService(deps: DealServiceDeps) {
           stage: e.stage,
           actorId: e.actorId,
           onBehalfOfId: e.onBehalfOfId,
-          data: e.data as Record<string, unknown>,
+          data: e.data,
         })),
         nextCursor: p.nextCursor,
       };
