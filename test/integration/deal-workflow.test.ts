@@ -1,27 +1,17 @@
 /**
  * The deal workflow on the real Temporal dev server and real Postgres, driven through the API.
- * SLAs in the test definitions are second-scale; the default LTC runs with its real (long) ones.
+ * SLAs in the test definitions are second-scale. The full default LTC runs in
+ * record-histories.test.ts (its happy path), which asserts its outcome as well as recording it.
  */
 import type { ProcessDefinition } from '../../domain/process/types';
 import { dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { stage } from './support/process';
-import {
-  applyDefinition,
-  createOrg,
-  eventually,
-  loadDefaultDefinition,
-  startWorld,
-  type TestUser,
-  triangleOf,
-  type World,
-} from './support/world';
+import { applyDefinition, createOrg, eventually, startWorld, triangleOf, type World } from './support/world';
 
 let world: World;
 let org: Awaited<ReturnType<typeof createOrg>>;
 let api: ReturnType<typeof dealApi>;
-let byId: Map<string, TestUser>;
-let ltcKey: string;
 
 async function newDeal(processKey: string, amount = 1_000_000) {
   const res = await api.create(org.manager, {
@@ -39,65 +29,10 @@ beforeAll(async () => {
   world = await startWorld();
   org = await createOrg(world);
   api = dealApi(world);
-  byId = new Map(Object.values(org).map((u) => [u.id, u]));
-  ltcKey = (await applyDefinition(world, loadDefaultDefinition())).key;
 });
 
 afterAll(async () => {
   await world?.stop();
-});
-
-test('the full default LTC runs from lead to completed', async () => {
-  const deal = await newDeal(ltcKey, 6_000_000); // above the manager threshold at ATI, ATB, ATC
-  const seen: string[] = [];
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const d = (await api.get(org.manager, deal.id)).body;
-    if (d.status === 'completed') break;
-    if (Date.now() > deadline) throw new Error(`deal stuck at ${JSON.stringify(d.stage)}`);
-    if (!d.stage || d.stage.waitingOn.length === 0) {
-      await new Promise((r) => setTimeout(r, 50));
-      continue;
-    }
-    if (seen[seen.length - 1] !== d.stage.key) seen.push(d.stage.key);
-    const next = d.stage.waitingOn[0];
-    const res = await api.sign(byId.get(next.userId)!, deal.id, { stage: d.stage.key, role: next.role });
-    expect([200, 409]).toContain(res.status); // 409 only if the stage moved on under us
-  }
-  const done = await api.waitFor(org.manager, deal.id, { status: 'completed' });
-  expect(done.stage).toBeNull();
-  expect(seen).toEqual([
-    'lead',
-    'ati',
-    'solution',
-    'atb',
-    'bid',
-    'negotiation',
-    'atc',
-    'handover',
-    'delivery',
-    'acceptance',
-    'collection',
-    'close',
-  ]);
-  const result = await world.client.workflow.getHandle(workflowIdForDeal(deal.id)).result();
-  expect(result.status).toBe('completed');
-  expect(result.stages.map((s: { key: string }) => s.key)).toEqual(seen);
-  const events = await api.timeline(org.manager, deal.id);
-  expect(events.filter((e) => e.type === 'stage.completed')).toHaveLength(12);
-  const completedEvent = events[events.length - 1];
-  expect(completedEvent.type).toBe('deal.completed');
-  const summary = completedEvent.data.summary as { stage: string; durationMs: number; signers: unknown[] }[];
-  expect(summary.map((s) => s.stage)).toEqual(seen);
-  for (const s of summary) {
-    expect(s.durationMs).toBeGreaterThanOrEqual(0);
-    expect(s.signers.length).toBeGreaterThan(0);
-  }
-  // The manager signed each gate (value above the threshold).
-  const managerSignoffs = events.filter((e) => e.type === 'signoff.approved' && e.data.role === 'manager');
-  expect(managerSignoffs.map((e) => e.stage)).toEqual(['ati', 'atb', 'atc']);
-  const visits = await world.sql`select count(*)::int as n from stage_visits where deal_id = ${deal.id}`;
-  expect(visits[0].n).toBe(12);
 });
 
 test('a rejection at ATB returns to solution with sign-offs reset', async () => {
@@ -292,7 +227,7 @@ test('hold pauses the clock (no escalation while held), resume re-arms it; reass
     name: { en: 'Hold', zh: '暂停' },
     stages: [
       stage('review', {
-        sla: { within: '5s', escalate: [{ after: '0s', notify: ['manager'] }] },
+        sla: { within: '4s', escalate: [{ after: '0s', notify: ['manager'] }] },
       }),
       stage('after'),
     ],
