@@ -1,14 +1,20 @@
 /**
- * Three projects: `unit` (pure code, no servers), `integration` (real Temporal dev server and
- * real Postgres, started by scripts/test.ts before jest runs; run --runInBand) and `browser` (the
- * same stack with the built web app, driven in headless Chromium).
+ * Three projects: `unit` (pure code, no servers; in parallel workers), `integration` (real Temporal
+ * dev server and real Postgres, started by scripts/test.ts before jest runs) and `browser` (the same
+ * stack with the built web app, driven in headless Chromium). The last two run their files one at a
+ * time in the main process (test/support/serial-runner.js), after the unit files.
  */
+const os = require('node:os');
+
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {
   // Integration tests wait on real timers (second-scale SLAs); unit tests finish long before this.
   testTimeout: 60000,
+  // Jest's default (cores - 1) is a single worker on a 2-core machine, which runs everything in band.
+  maxWorkers: Math.max(2, os.availableParallelism() - 1),
+  reporters: ['default', '<rootDir>/test/support/slowest-files-reporter.js'],
   projects: [
     {
       displayName: 'unit',
@@ -23,6 +29,7 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
+      runner: '<rootDir>/test/support/serial-runner.js',
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
@@ -32,6 +39,7 @@ module.exports = {
       roots: ['<rootDir>/test/browser'],
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
+      runner: '<rootDir>/test/support/serial-runner.js',
       globalSetup: '<rootDir>/test/browser/global-setup.ts',
       globalTeardown: '<rootDir>/test/browser/global-teardown.ts',
     },

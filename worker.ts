@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       scheduleToCloseMs: config.NOTIFY_RETRY_BUDGET_MS,
     },
     webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
+    workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -67,6 +67,8 @@ export const envSchema = z.object({
       .optional(),
   ),
   /** Hosts (`host` or `host:port`, comma-separated) webhooks may reach although they are not public. */
+  /** A prebuilt workflow bundle (`bundleWorkflowCode`) the worker loads instead of bundling `workflows/` at start. */
+  WORKFLOW_BUNDLE_PATH: optionalString,
   WEBHOOK_ALLOW_HOSTS: z
     .string()
     .default('')

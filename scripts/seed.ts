@@ -130,17 +130,20 @@ export interface SeedResult {
   created: number;
 }
 
-/** The demo clock: the process with 45-second SLAs and escalations 45 seconds apart. */
-export function demoClockDefinition(def: ProcessDefinition): ProcessDefinition {
+/**
+ * The demo clock: the process with 45-second SLAs, a reminder 20 seconds before, and escalations
+ * 45 seconds apart (`seconds` scales it: the seed test runs it faster).
+ */
+export function demoClockDefinition(def: ProcessDefinition, seconds = 45): ProcessDefinition {
   return {
     ...def,
     name: { en: `${def.name.en} (demo clock)`, zh: `${def.name.zh}（演示时钟）` },
     stages: def.stages.map((s) => ({
       ...s,
       sla: {
-        within: '45s',
-        remind: ['20s'],
-        escalate: (s.sla.escalate ?? []).map((level, i) => ({ ...level, after: `${i * 45}s` })),
+        within: `${seconds}s`,
+        remind: [`${Math.max(1, Math.round((seconds * 20) / 45))}s`],
+        escalate: (s.sla.escalate ?? []).map((level, i) => ({ ...level, after: `${i * seconds}s` })),
       },
     })),
   };
@@ -155,6 +158,8 @@ export async function seedDemo(opts: {
   log?: (msg: string) => void;
   /** false: users, tokens and the process only (benchmarks make their own deals). */
   withDeals?: boolean;
+  /** SLA of the demo clock (process version 1) in seconds, default 45. */
+  demoClockSeconds?: number;
 }): Promise<SeedResult> {
   const log = opts.log ?? (() => {});
   const { db } = opts;
@@ -173,7 +178,11 @@ export async function seedDemo(opts: {
   // versions are ops' to apply, and a restart must never put the file's content back over them.
   let version = await getLatestProcessVersion(db, validated.definition.key);
   if (!version) {
-    await applyProcessDefinition(db, demoClockDefinition(validated.definition), 'seed');
+    await applyProcessDefinition(
+      db,
+      demoClockDefinition(validated.definition, opts.demoClockSeconds),
+      'seed',
+    );
     version = (await applyProcessDefinition(db, validated.definition, 'seed')).version;
   }
 

@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   try {
     const resultsFile = path.join(dataDir, `jest-results-${process.pid}.json`);
     const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-    const args = [jestBin, '--runInBand', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
+    const args = [jestBin, '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, {
         cwd: root,

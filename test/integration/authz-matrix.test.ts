@@ -22,7 +22,14 @@ import pino from 'pino';
 import request from 'supertest';
 import { type App, createApp } from '../../api/app';
 import type { ProcessDefinition } from '../../domain/process/types';
-import { applyDefinition, createUser, startWorld, type TestUser, type World } from './support/world';
+import {
+  applyDefinition,
+  createUser,
+  eventually,
+  startWorld,
+  type TestUser,
+  type World,
+} from './support/world';
 
 // ---------------------------------------------------------------------------------------------
 // The people and the deals
@@ -844,8 +851,13 @@ beforeAll(async () => {
     SELECT id FROM notifications WHERE user_id = ${users.ar.id} AND deal_id = ${f.deal} LIMIT 1`;
   expect(n).toBeDefined();
   f.arNotification = n.id as string;
-  // Let the quick deals pass their due time.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Until the quick deals are past their due time (as the overdue filter sees it).
+  await eventually(async () => {
+    const [row] = await world.sql`
+      SELECT count(*)::int AS n FROM deals
+      WHERE id IN (${f.overdueDeal}, ${f.otherOverdueDeal}) AND status = 'active' AND due_at < now()`;
+    return row.n === 2;
+  });
 });
 
 afterAll(async () => {

@@ -32,7 +32,13 @@ function spawnWorkerProcess(): ChildProcess {
   const root = path.resolve(__dirname, '..', '..');
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker.ts')], {
     cwd: root,
-    env: { ...process.env, TEMPORAL_TASK_QUEUE: world.taskQueue, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: world.taskQueue,
+      LOG_LEVEL: 'warn',
+      // The run's prebuilt bundle: the worker starts without bundling the workflows again.
+      WORKFLOW_BUNDLE_PATH: process.env.LTC_WORKFLOW_BUNDLE,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -9,6 +9,7 @@ import {
   applyDefinition,
   createOrg,
   createUser,
+  eventually,
   startWorld,
   type TestUser,
   type World,
@@ -122,13 +123,14 @@ test('members may create deals only as AR; managers and ops for anyone', async (
 
 test('an Idempotency-Key makes a retried creation return the same deal', async () => {
   const key = { 'Idempotency-Key': `crm-${world.ns}` };
-  const first = await api.create(org.manager, body({ title: 'Idempotent deal' }), key);
-  const again = await api.create(org.manager, body({ title: 'Idempotent deal' }), key);
+  const title = `Idempotent deal ${world.ns}`;
+  const first = await api.create(org.manager, body({ title }), key);
+  const again = await api.create(org.manager, body({ title }), key);
   expect(first.status).toBe(201);
   expect(again.status).toBe(201);
   expect(again.headers['idempotent-replayed']).toBe('true');
   expect(again.body.id).toBe(first.body.id);
-  const rows = await world.sql`select count(*)::int as n from deals where title = 'Idempotent deal'`;
+  const rows = await world.sql`select count(*)::int as n from deals where title = ${title}`;
   expect(rows[0].n).toBe(1);
 });
 
@@ -144,8 +146,9 @@ test('the list filters by stage, status, user, overdue and text, and pages with 
   ).body;
   expect((await api.sign(other, b.id, { stage: 'first' })).status).toBe(200);
   await api.waitFor(org.manager, b.id, { stage: 'second' });
-  await new Promise((r) => setTimeout(r, 1100)); // `second` is due after 1 s
   const list = (q: Record<string, string>) => request(world.app).get('/deals').query(q).set(org.manager.auth);
+  // `second` is due after 1 s: until then the deal is not overdue
+  await eventually(async () => (await list({ overdue: 'true', q: 'Filter' })).body.items?.length > 0);
 
   const byStage = await list({ stage: 'second', q: 'Filter' });
   expect(byStage.body.items.map((d: { id: string }) => d.id)).toEqual([b.id]);

@@ -94,6 +94,7 @@ test('a YAML body of deeply nested brackets is a 400 at the document, and the AP
 
 test('at the limits, with currencies and a relaxed separation, the definition applies', async () => {
   const definition = changed((d) => {
+    d.key = `bounds-ok-${world.ns}`; // a key of its own: the refusals check that theirs stays unstored
     d.currencies = ['CNY'];
     d.separationOfDuties = { allowSamePerson: [['SR', 'FR']] };
     d.stages = many(50, (i) => stage(`s${i}`, { sla: { within: '365d' } }));

@@ -103,16 +103,44 @@ test('happy path: the full default LTC, created with update-with-start, continue
     const res = await api.sign(byId.get(next.userId)!, deal.id, { stage: d.stage.key, role: next.role });
     expect([200, 409]).toContain(res.status); // 409 only if the stage moved on under us
   }
+  expect(seen).toEqual([
+    'lead',
+    'ati',
+    'solution',
+    'atb',
+    'bid',
+    'negotiation',
+    'atc',
+    'handover',
+    'delivery',
+    'acceptance',
+    'collection',
+    'close',
+  ]);
   expect(seen).toEqual(loadDefaultDefinition().stages.map((s) => s.key));
+  const done = await api.waitFor(org.manager, deal.id, { status: 'completed' });
+  expect(done.stage).toBeNull();
   const workflowId = workflowIdForDeal(deal.id);
   const result = await world.client.workflow.getHandle(workflowId).result(); // follows the runs
   expect(result.status).toBe('completed');
   expect(result.stages.map((s: { key: string }) => s.key)).toEqual(seen);
   const events = await api.timeline(org.manager, deal.id);
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1)); // seq carried across runs
+  expect(events.filter((e) => e.type === 'stage.completed')).toHaveLength(12);
+  const completedEvent = events[events.length - 1];
+  expect(completedEvent.type).toBe('deal.completed');
+  const summary = completedEvent.data.summary as { stage: string; durationMs: number; signers: unknown[] }[];
+  expect(summary.map((s) => s.stage)).toEqual(seen);
+  for (const s of summary) {
+    expect(s.durationMs).toBeGreaterThanOrEqual(0);
+    expect(s.signers.length).toBeGreaterThan(0);
+  }
+  // The manager signed each gate (value above the threshold).
   expect(
     events.filter((e) => e.type === 'signoff.approved' && e.data.role === 'manager').map((e) => e.stage),
   ).toEqual(['ati', 'atb', 'atc']);
+  const visits = await world.sql`select count(*)::int as n from stage_visits where deal_id = ${deal.id}`;
+  expect(visits[0].n).toBe(12);
   if (process.env.LTC_TEST_SUGGEST_CAN_AT) {
     // The test server suggests Continue-As-New after that many events: this deal is longer.
     const runs = await fetchAllRuns(world.client, workflowId);

@@ -35,6 +35,8 @@ test('the first seed makes 30+ deals over two teams in every stage and state; a 
     dataDir,
     root: path.resolve(__dirname, '..', '..'),
     apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    // The demo clock at 5 s instead of 45 s: the seed waits for its deals to escalate.
+    demoClockSeconds: 5,
   };
   const first = await seedDemo(opts);
   expect(Object.keys(first.tokens).sort()).toEqual(DEMO_USERS.map((u) => u.id).sort());

@@ -12,11 +12,17 @@ import {
   type HttpReceiver,
   notifyProcess,
   outbox,
-  sleep,
   startHttpReceiver,
   type Team,
 } from './support/notification-receivers';
-import { applyDefinition, eventually, startWorld, testDns, type World } from './support/world';
+import {
+  applyDefinition,
+  eventually,
+  startWorld,
+  testDns,
+  untilQuiescent,
+  type World,
+} from './support/world';
 
 let world: World;
 let processKey: string;
@@ -93,7 +99,7 @@ async function expectFailedAtOnce(team: Team, webhookId: string, lastError: stri
     return res.body.items?.find((i: { notificationId: string }) => i.notificationId === row.id);
   });
   expect(failed).toMatchObject({ channel: `webhook:${webhookId}`, lastError, attempts: 1 });
-  return failed;
+  return { failed, dealId: deal.id };
 }
 
 test('URLs of internal addresses are refused at creation, naming body.url', async () => {
@@ -174,8 +180,8 @@ test('checked again at delivery: a host taken off the allow-list after creation'
   const webhook = await arTaskWebhook(team, hook.url);
   hook.disallow();
 
-  await expectFailedAtOnce(team, webhook.id, 'address not allowed');
-  await sleep(500);
+  const { dealId } = await expectFailedAtOnce(team, webhook.id, 'address not allowed');
+  await untilQuiescent(world, [dealId]);
   expect(hook.requests).toHaveLength(0);
 });
 
@@ -184,7 +190,7 @@ test('a failed delivery keeps the status and a reason of our own, never the rece
   const leak = 'SECRET-INTERNAL-DETAIL db=postgres://admin:pw@10.0.0.5/prod';
   const hook = await receiver({ respond: () => ({ status: 400, body: JSON.stringify({ error: leak }) }) });
   const webhook = await arTaskWebhook(team, hook.url);
-  const failed = await expectFailedAtOnce(team, webhook.id, 'HTTP 400');
+  const { failed } = await expectFailedAtOnce(team, webhook.id, 'HTTP 400');
   expect(JSON.stringify(failed)).not.toContain('SECRET');
   const stored = await world.sql<{ last_error: string }[]>`
     select last_error from notification_deliveries where channel = ${`webhook:${webhook.id}`}`;

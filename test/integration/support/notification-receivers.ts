@@ -24,6 +24,8 @@ export interface ReceivedRequest {
   json: any;
   /** What the receiver answered. */
   status: number | 'hang' | 'stream';
+  /** When the request arrived (ms since the epoch), for the order and spacing of retries. */
+  at: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface ReceivedRequest {
  * 200 and write forever). `n` counts requests from 1.
  */
 export type Responder = (
-  req: Omit<ReceivedRequest, 'status'>,
+  req: Omit<ReceivedRequest, 'status' | 'at'>,
   n: number,
 ) => number | 'hang' | 'stream' | { status: number; body: string };
 
@@ -88,7 +90,7 @@ export async function startHttpReceiver(
       const base = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, json };
       const answer = receiver.respond(base, receiver.requests.length + 1);
       const status = typeof answer === 'object' ? answer.status : answer;
-      receiver.requests.push({ ...base, status });
+      receiver.requests.push({ ...base, status, at: Date.now() });
       if (status === 'hang') return;
       if (status === 'stream') {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -331,5 +333,3 @@ export async function deliveries(
     where notification_id = ${notificationId} order by channel`;
   return [...rows];
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import dns from 'node:dns';
 import fs from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import pino from 'pino';
@@ -19,11 +19,12 @@ import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
 import { apiTokens, users } from '../../../db/schema';
 import { validateProcessDefinition } from '../../../definitions/validate';
-import type { DeliveryRetryOptions } from '../../../domain/notifications/delivery';
+import { type DeliveryRetryOptions, deliveryWorkflowId } from '../../../domain/notifications/delivery';
 import type { ProcessDefinition, ProcessVersion } from '../../../domain/process/types';
 import type { WebhookTargetPolicy } from '../../../notifications/webhook-target';
 import { ensureSearchAttributes } from '../../../temporal/search-attributes';
 import { createLtcWorker } from '../../../worker';
+import { workflowIdForDeal } from '../../../workflows/messages';
 
 let runtimeInstalled = false;
 
@@ -139,12 +140,34 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       await startWorker();
     },
     stop: async () => {
+      await terminateOpenWorkflows(client, taskQueue);
       await stopWorker();
       await nativeConnection.close();
       await connection.close();
       await handle.close();
     },
   };
+}
+
+/**
+ * End every workflow still open on the world's task queue (deals, notification deliveries), so
+ * their timers and retries do not pile up on the shared dev server for the rest of the run.
+ */
+async function terminateOpenWorkflows(client: Client, taskQueue: string): Promise<void> {
+  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+  for (let i = 0; i < ids.length; i += 20) {
+    await Promise.all(
+      ids.slice(i, i + 20).map(
+        (id) =>
+          client.workflow
+            .getHandle(id)
+            .terminate('test world stopped')
+            .catch(() => undefined), // it ended meanwhile
+      ),
+    );
+  }
 }
 
 /**
@@ -242,7 +265,11 @@ export async function applyDefinition(
   return (await applyProcessDefinition(world.db, result.definition, 'test')).version;
 }
 
-/** Poll until `fn` returns a truthy value (real clocks, real servers). */
+/**
+ * Poll until `fn` returns a truthy value (real clocks, real servers), up to a deadline: the one
+ * waiting helper of the integration tests. Never sleep a fixed time or count polls; wait for the
+ * state you need, and for "nothing more happens" use `untilQuiescent`.
+ */
 export async function eventually<T>(
   fn: () => Promise<T | undefined | null | false>,
   timeoutMs = 20_000,
@@ -261,4 +288,36 @@ export async function eventually<T>(
       throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * Wait (up to a deadline) until these deals can do nothing more on their own: their workflows have
+ * no activity pending and no workflow task in flight (so no local activity either: every write and
+ * every delivery start has happened), no delivery of their outbox is still `pending`, and no delivery
+ * workflow of their outbox is still running (it retries inside an activity, so a closed one has
+ * nothing left to try; one that was never started had nothing to send). What a test sees then is
+ * final until a timer of the deal fires, so "exactly once" checks follow this instead of a sleep.
+ */
+export async function untilQuiescent(world: World, dealIds: string[], timeoutMs = 30_000): Promise<void> {
+  await eventually(async () => {
+    for (const id of dealIds) {
+      const { raw } = await world.client.workflow.getHandle(workflowIdForDeal(id)).describe();
+      if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) return false;
+    }
+    const rows = await world.sql<{ id: string; pending: number }[]>`
+      select n.id, count(d.notification_id) filter (where d.status = 'pending')::int as pending
+      from notifications n left join notification_deliveries d on d.notification_id = n.id
+      where n.deal_id in ${world.sql(dealIds)}
+      group by n.id`;
+    if (rows.some((r) => r.pending > 0)) return false;
+    for (const r of rows) {
+      try {
+        const delivery = await world.client.workflow.getHandle(deliveryWorkflowId(r.id)).describe();
+        if (delivery.status.name === 'RUNNING') return false;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return true;
+  }, timeoutMs);
 }
