@@ -8,6 +8,8 @@ import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import type { WebhookTargetPolicy } from '../notifications/webhook-target';
+import { accountRoutes } from './accounts/routes';
+import { createAccountService } from './accounts/service';
 import { authenticate, principalOf } from './auth/authenticate';
 import { isOps } from './auth/principal';
 import { dealRoutes } from './deals/routes';
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): App {
     taskQueue: deps.taskQueue,
     namespace: deps.namespace,
     temporalUiUrl: deps.temporalUiUrl,
+    accounts: createAccountService(deps.db),
   });
   const feature: FeatureDeps = {
     db: deps.db,
@@ -130,6 +133,7 @@ export function createApp(deps: AppDeps): App {
       a.use(processDefinitionRoutes(registry, feature));
       a.use(reportRoutes(registry, feature));
       a.use(notificationRoutes(registry, feature));
+      a.use(accountRoutes(registry, feature));
     },
   });
   return { app, registry, metrics };

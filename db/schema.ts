@@ -111,6 +111,98 @@ export const processVersions = pgTable(
 );
 
 // ---------------------------------------------------------------------------------------------
+// Accounts: the customer the company owns, its account team and its decision chain
+// ---------------------------------------------------------------------------------------------
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** strategic | core | growth | general */
+    tier: text('tier').notNull().default('general'),
+    industry: text('industry'),
+    region: text('region'),
+    notes: text('notes'),
+    /** The account team (apart from any deal): three people unless the default process allows a pair. */
+    arId: text('ar_id'),
+    srId: text('sr_id'),
+    frId: text('fr_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_name_uq').on(t.name),
+    index('accounts_ar_idx').on(t.arId),
+    index('accounts_sr_idx').on(t.srId),
+    index('accounts_fr_idx').on(t.frId),
+  ],
+);
+
+/** Who held each account-team role, and when (`until` null: holds it now). */
+export const accountRoleHistory = pgTable(
+  'account_role_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** AR | SR | FR */
+    role: text('role').notNull(),
+    userId: text('user_id').notNull(),
+    since: tz('since').notNull(),
+    until: tz('until'),
+    actorId: text('actor_id').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [index('account_role_history_account_idx').on(t.accountId, t.since)],
+);
+
+/** The customer's people: the decision chain belongs to the account, not to a rep. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    name: text('name').notNull(),
+    title: text('title'),
+    department: text('department'),
+    /** decision_maker | influencer | user | gatekeeper | buyer */
+    buyingRole: text('buying_role').notNull(),
+    /** supporter | neutral | opponent | unknown */
+    stance: text('stance').notNull().default('unknown'),
+    /** 1..5 */
+    influence: integer('influence').notNull().default(3),
+    /** The person in our company who owns the relationship. */
+    ownerId: text('owner_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('contacts_account_idx').on(t.accountId), index('contacts_owner_idx').on(t.ownerId)],
+);
+
+export const contactInteractions = pgTable(
+  'contact_interactions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    at: tz('at').notNull(),
+    /** meeting | call | visit | email */
+    kind: text('kind').notNull(),
+    summary: text('summary').notNull(),
+    actorId: text('actor_id').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('contact_interactions_contact_idx').on(t.contactId, t.at)],
+);
+
+// ---------------------------------------------------------------------------------------------
 // Deals: the projection every reader uses, written only by workflow activities (and creation)
 // ---------------------------------------------------------------------------------------------
 
@@ -120,6 +212,8 @@ export const deals = pgTable(
     id: text('id').primaryKey(),
     workflowId: text('workflow_id').notNull(),
     title: text('title').notNull(),
+    /** The account row (accounts.id); set for every deal since accounts exist (migrated ones too). */
+    accountId: text('account_id'),
     accountName: text('account_name').notNull(),
     accountTier: text('account_tier'),
     valueAmount: numeric('value_amount', { precision: 20, scale: 2, mode: 'number' }).notNull(),
@@ -164,6 +258,7 @@ export const deals = pgTable(
     index('deals_due_idx').on(t.dueAt),
     index('deals_participants_idx').using('gin', t.participantIds),
     index('deals_pending_idx').using('gin', t.pendingUserIds),
+    index('deals_account_idx').on(t.accountId),
   ],
 );
 

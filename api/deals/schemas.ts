@@ -44,10 +44,19 @@ export const CreateDealBody = z
     title: storableText().trim().min(1).max(200),
     account: z
       .object({
-        name: storableText().trim().min(1).max(200),
+        id: z.string().max(100).optional().describe('An existing account'),
+        name: storableText().trim().min(1).max(200).optional().describe('Found, or created'),
         tier: storableText().trim().max(50).optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((a, ctx) => {
+        if ((a.id === undefined) === (a.name === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['id'], message: 'name the account by id, or by name' });
+        }
+      })
+      .describe(
+        '`{id}` of an existing account, or `{name, tier?}`: the account of that name, created when missing',
+      ),
     value: MoneySchema,
     triangle: z.object({ AR: UserId, SR: UserId, FR: UserId }).strict(),
     process: z
@@ -109,7 +118,7 @@ const LocalizedName = z.object({ en: z.string(), zh: z.string() });
 export const DealSchema = z.object({
   id: z.string(),
   title: z.string(),
-  account: z.object({ name: z.string(), tier: z.string().nullable() }),
+  account: z.object({ id: z.string().nullable(), name: z.string(), tier: z.string().nullable() }),
   value: z.object({ amount: z.number(), currency: z.string() }),
   status: z.enum(DEAL_STATUSES as [string, ...string[]]),
   triangle: z.object({ AR: z.string(), SR: z.string(), FR: z.string() }),

@@ -36,6 +36,7 @@ import {
   signoffUpdate,
   workflowIdForDeal,
 } from '../../workflows/messages';
+import type { AccountService } from '../accounts/service';
 import { type DealScope, scopeCovers, visibleDealsWhere } from '../auth/access';
 import { cursorFields, decodeCursor, page } from '../http/pagination';
 import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem';
@@ -50,6 +51,7 @@ export interface DealServiceDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl?: string;
+  accounts: Pick<AccountService, 'forDeal'>;
 }
 
 type DealRow = typeof deals.$inferSelect & {
@@ -137,7 +139,7 @@ export function createDealService(deps: DealServiceDeps) {
     return {
       id: row.id,
       title: row.title,
-      account: { name: row.accountName, tier: row.accountTier },
+      account: { id: row.accountId, name: row.accountName, tier: row.accountTier },
       value: { amount: Number(row.valueAmount), currency: row.currency },
       status: row.status as DealDto['status'],
       triangle: { AR: row.arId, SR: row.srId, FR: row.frId },
@@ -157,12 +159,12 @@ export function createDealService(deps: DealServiceDeps) {
   }
 
   /** The deal as its workflow answered a command: no second read of Postgres. */
-  function viewToDto(view: DealView, workflowId: string): DealDto {
+  function viewToDto(view: DealView, workflowId: string, accountId: string | null = null): DealDto {
     const s = view.stage;
     return {
       id: view.dealId,
       title: view.title,
-      account: { name: view.account.name, tier: view.account.tier ?? null },
+      account: { id: accountId, name: view.account.name, tier: view.account.tier ?? null },
       value: view.value,
       status: view.status,
       triangle: view.triangle,
@@ -248,7 +250,7 @@ export function createDealService(deps: DealServiceDeps) {
     async create(
       input: {
         title: string;
-        account: { name: string; tier?: string };
+        account: { id?: string; name?: string; tier?: string };
         value: { amount: number; currency: string };
         triangle: { AR: string; SR: string; FR: string };
         process?: { key: string; version?: number };
@@ -286,14 +288,16 @@ export function createDealService(deps: DealServiceDeps) {
       const key = input.process?.key ?? DEFAULT_PROCESS_KEY;
       const proc = await processForNewDeal(db, key, input.process?.version, access);
       checkNewDeal(input, proc);
+      const account = await deps.accounts.forDeal(input.account, createdBy);
       const id = randomUUID();
       const now = new Date();
       const row = {
         id,
         workflowId: workflowIdForDeal(id),
         title: input.title,
-        accountName: input.account.name,
-        accountTier: input.account.tier ?? null,
+        accountId: account.id,
+        accountName: input.account.id !== undefined ? account.name : input.account.name!,
+        accountTier: input.account.id !== undefined ? account.tier : (input.account.tier ?? null),
         valueAmount: input.value.amount,
         currency: input.value.currency,
         status: 'active',
@@ -439,7 +443,7 @@ export function createDealService(deps: DealServiceDeps) {
    * back from Postgres (older runs, whose commands answer before the projection moved).
    */
   async function answer(row: DealRow, view: DealView | undefined): Promise<DealDto> {
-    if (view && 'createdAt' in view) return viewToDto(view, row.workflowId);
+    if (view && 'createdAt' in view) return viewToDto(view, row.workflowId, row.accountId);
     return toDto((await loadRow(row.id))!);
   }
 
