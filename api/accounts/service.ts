@@ -6,7 +6,7 @@
  * signer on one of them, or owns one of its contacts. Anyone else gets 404.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { pgErrorOf } from '../../db/client';
@@ -581,8 +581,8 @@ export function createAccountService(db: Db) {
         const at = new Date(cursor.at);
         where.push(
           or(
-            sql`${contactInteractions.at} < ${at}`,
-            and(eq(contactInteractions.at, at), sql`${contactInteractions.id} < ${cursor.id}`),
+            lt(contactInteractions.at, at),
+            and(eq(contactInteractions.at, at), lt(contactInteractions.id, cursor.id)),
           ),
         );
       }
