@@ -25,6 +25,7 @@ import { meRoutes } from './me/routes';
 import { notificationRoutes } from './notifications/routes';
 import { processDefinitionRoutes } from './process-definitions/routes';
 import { reportRoutes } from './reports/routes';
+import { offboardRoutes } from './users/offboard';
 import { userRoutes } from './users/routes';
 
 export interface AppDeps {
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps): App {
       a.use(reportRoutes(registry, feature));
       a.use(notificationRoutes(registry, feature));
       a.use(accountRoutes(registry, feature));
+      a.use(offboardRoutes(registry, feature));
     },
   });
   return { app, registry, metrics };

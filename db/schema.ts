@@ -422,3 +422,45 @@ export const notificationPreferences = pgTable('notification_preferences', {
   preferences: jsonb('preferences').notNull(),
   updatedAt: tz('updated_at').notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Offboarding: everything a person holds passes to a successor (its own workflow, `offboard-<user>`)
+// ---------------------------------------------------------------------------------------------
+
+/** One offboarding per person: a second request answers this one's report and does nothing more. */
+export const offboardings = pgTable('offboardings', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  successorId: text('successor_id')
+    .notNull()
+    .references(() => users.id),
+  reason: text('reason').notNull(),
+  requestedBy: text('requested_by').notNull(),
+  /** running | completed */
+  status: text('status').notNull().default('running'),
+  tokensRevoked: integer('tokens_revoked').notNull().default(0),
+  delegationsEnded: integer('delegations_ended').notNull().default(0),
+  startedAt: tz('started_at').notNull().defaultNow(),
+  finishedAt: tz('finished_at'),
+});
+
+/** What an offboarding moved, or could not move and why; unique per item so retries write it once. */
+export const offboardingItems = pgTable(
+  'offboarding_items',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => offboardings.userId),
+    /** deal | account | contact */
+    kind: text('kind').notNull(),
+    itemId: text('item_id').notNull(),
+    /** AR | SR | FR for deals and accounts; '' for contacts. */
+    role: text('role').notNull().default(''),
+    /** moved | not_moved */
+    outcome: text('outcome').notNull(),
+    reason: text('reason'),
+    at: tz('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.itemId, t.role] })],
+);

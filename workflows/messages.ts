@@ -82,3 +82,7 @@ export const dealQuery = defineQuery<DealView>('deal');
 
 /** ApplicationFailure types thrown by validators, mapped to HTTP statuses by the API. */
 export const REFUSAL_FAILURE_TYPE = 'DealRefusal';
+
+/** The offboarding workflow (workflows/offboard.ts): one per person, `offboard-<userId>`. */
+export const OFFBOARD_WORKFLOW_TYPE = 'offboardWorkflow';
+export const workflowIdForOffboarding = (userId: string): string => `offboard-${userId}`;
