@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -216,6 +217,8 @@ export const deals = pgTable(
     accountId: text('account_id'),
     accountName: text('account_name').notNull(),
     accountTier: text('account_tier'),
+    /** YYYY-MM-DD; a `field` requirement may ask for it (`deal.expectedCloseDate`). */
+    expectedCloseDate: text('expected_close_date'),
     valueAmount: numeric('value_amount', { precision: 20, scale: 2, mode: 'number' }).notNull(),
     currency: text('currency').notNull(),
     /** active | on_hold | completed | lost | cancelled */
@@ -463,4 +466,30 @@ export const offboardingItems = pgTable(
     at: tz('at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.kind, t.itemId, t.role] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Deal attachments: evidence for gates (a margin sheet, a contract draft), stored in Postgres
+// ---------------------------------------------------------------------------------------------
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const dealAttachments = pgTable(
+  'deal_attachments',
+  {
+    id: text('id').primaryKey(),
+    dealId: text('deal_id')
+      .notNull()
+      .references(() => deals.id),
+    /** What it is evidence of, e.g. `margin-sheet`, `contract-draft` (an `attachment` requirement names it). */
+    kind: text('kind').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    content: bytea('content').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('deal_attachments_deal_idx').on(t.dealId, t.createdAt)],
 );

@@ -16,6 +16,7 @@ import {
 import {
   applyAmend,
   applyCancel,
+  applyEvidence,
   applyHold,
   applyReassign,
   applyResume,
@@ -32,10 +33,12 @@ import {
   dealView,
   type Refusal,
 } from '../../domain/deal/machine';
+import { evidenceProblem } from '../../domain/deal/requirements';
 import type { DealState, Directory } from '../../domain/deal/types';
 import {
   amendUpdate,
   cancelUpdate,
+  evidenceUpdate,
   holdUpdate,
   REFUSAL_FAILURE_TYPE,
   reassignUpdate,
@@ -202,6 +205,23 @@ export function registerCommands(ctx: CommandContext): void {
     run: async (a) => {
       const directory = await ctx.directory();
       await writer.command(applyAmend(state, a, directory, Date.now()));
+      return view();
+    },
+    replayed: view,
+  });
+
+  command(evidenceUpdate, {
+    args: (a) => {
+      const shape = actorArgsProblem(a);
+      if (shape) return shape;
+      const problem = evidenceProblem((a as { evidence?: unknown }).evidence);
+      return problem ? { code: 'invalid', message: problem, field: 'evidence' } : null;
+    },
+    check: () => checkActiveOrHeld(state),
+    run: async (a) => {
+      const directory = await ctx.directory();
+      const write = applyEvidence(state, a.evidence, directory, Date.now());
+      if (write.events.length) await writer.command(write);
       return view();
     },
     replayed: view,
