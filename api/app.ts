@@ -12,6 +12,7 @@ import { accountRoutes } from './accounts/routes';
 import { createAccountService } from './accounts/service';
 import { authenticate, principalOf } from './auth/authenticate';
 import { isOps } from './auth/principal';
+import { attachmentRoutes } from './deals/attachments';
 import { dealRoutes } from './deals/routes';
 import { createDealService } from './deals/service';
 import type { FeatureDeps } from './feature';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps): App {
       a.use(reportRoutes(registry, feature));
       a.use(notificationRoutes(registry, feature));
       a.use(accountRoutes(registry, feature));
+      a.use(attachmentRoutes(registry, feature));
       a.use(offboardRoutes(registry, feature));
     },
   });

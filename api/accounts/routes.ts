@@ -6,6 +6,7 @@ import express from 'express';
 import { dealScope } from '../auth/access';
 import { principalOf } from '../auth/authenticate';
 import { isManager, isOps } from '../auth/principal';
+import { openDealsOf, tellDeals } from '../deals/evidence';
 import type { FeatureRoutes } from '../feature';
 import { pageSchema, paginationQuery } from '../http/pagination';
 import { forbidden } from '../http/problem';
@@ -121,7 +122,9 @@ export const accountRoutes: FeatureRoutes = (registry, deps) => {
       const p = principalOf(res);
       const row = await service.visible(res.locals.params.id, await dealScope(db, p));
       if (!isOps(p) && !isManager(p)) throw forbidden('Only managers and ops may change an account');
-      res.json(await service.update(row, res.locals.body, p.id));
+      const updated = await service.update(row, res.locals.body, p.id);
+      await tellDeals(deps, await openDealsOf(db, row.id), p.id);
+      res.json(updated);
     },
   );
 
@@ -145,7 +148,9 @@ export const accountRoutes: FeatureRoutes = (registry, deps) => {
       if (body.ownerId && body.ownerId !== p.id && !isOps(p) && !isManager(p)) {
         throw forbidden('Only managers and ops may give a relationship to someone else');
       }
-      res.status(201).json(await service.createContact(row.id, body, p.id));
+      const created = await service.createContact(row.id, body, p.id);
+      await tellDeals(deps, await openDealsOf(db, row.id), p.id);
+      res.status(201).json(created);
     },
   );
 
@@ -169,7 +174,9 @@ export const accountRoutes: FeatureRoutes = (registry, deps) => {
       if (body.ownerId !== undefined && body.ownerId !== contact.ownerId && !isOps(p) && !isManager(p)) {
         throw forbidden('Only managers and ops may change who owns a relationship');
       }
-      res.json(await service.updateContact(contact, body));
+      const updated = await service.updateContact(contact, body);
+      await tellDeals(deps, await openDealsOf(db, contact.accountId), p.id);
+      res.json(updated);
     },
   );
 

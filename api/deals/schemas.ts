@@ -58,6 +58,7 @@ export const CreateDealBody = z
         '`{id}` of an existing account, or `{name, tier?}`: the account of that name, created when missing',
       ),
     value: MoneySchema,
+    expectedCloseDate: z.iso.date().optional().describe('YYYY-MM-DD (a stage may require it)'),
     triangle: z.object({ AR: UserId, SR: UserId, FR: UserId }).strict(),
     process: z
       .object({
@@ -144,6 +145,19 @@ export const DealSchema = z.object({
         }),
       ),
       waitingOn: z.array(z.object({ role: z.string(), userId: z.string() })),
+      requirements: z
+        .array(
+          z.object({
+            requirement: z
+              .record(z.string(), z.unknown())
+              .describe('As the process stage lists it under `requires`'),
+            label: z.string(),
+            met: z.boolean(),
+          }),
+        )
+        .describe(
+          'Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none',
+        ),
     })
     .nullable(),
   temporalUiUrl: z.string().nullable(),

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { dealEvents, dealFaults, deals, signoffs, users } from '../../db/schema';
 import type { DealView } from '../../domain/deal/machine';
+import { checkRequirements } from '../../domain/deal/requirements';
 import type { DealInput, RequiredApprover } from '../../domain/deal/types';
 import type { ProcessVersion } from '../../domain/process/types';
 import {
@@ -43,6 +44,7 @@ import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem';
 import { isClosedWorkflowError, unavailable, workflowProblem } from '../http/workflow-errors';
 import { getProcessVersion } from '../process-definitions/repo';
 import { type CreateAccess, checkNewDeal, processForNewDeal } from './admission';
+import { evidenceOf } from './evidence';
 import type { DealDto } from './schemas';
 
 export interface DealServiceDeps {
@@ -134,6 +136,13 @@ export function createDealService(deps: DealServiceDeps) {
           at: s.at.toISOString(),
         })),
         waitingOn: row.waitingOn as { role: string; userId: string }[],
+        requirements: stageDef.requires?.length
+          ? checkRequirements(stageDef, await evidenceOf(db, row)).map((c) => ({
+              requirement: c.requirement as Record<string, unknown>,
+              label: c.label,
+              met: c.met,
+            }))
+          : [],
       };
     }
     return {
@@ -188,6 +197,11 @@ export function createDealService(deps: DealServiceDeps) {
               at: x.at,
             })),
             waitingOn: s.waitingOn,
+            requirements: (s.requirements ?? []).map((r) => ({
+              requirement: r.requirement as Record<string, unknown>,
+              label: r.label,
+              met: r.met,
+            })),
           }
         : null,
       temporalUiUrl: temporalUiUrl(workflowId),
@@ -251,6 +265,7 @@ export function createDealService(deps: DealServiceDeps) {
       input: {
         title: string;
         account: { id?: string; name?: string; tier?: string };
+        expectedCloseDate?: string;
         value: { amount: number; currency: string };
         triangle: { AR: string; SR: string; FR: string };
         process?: { key: string; version?: number };
@@ -298,6 +313,7 @@ export function createDealService(deps: DealServiceDeps) {
         accountId: account.id,
         accountName: input.account.id !== undefined ? account.name : input.account.name!,
         accountTier: input.account.id !== undefined ? account.tier : (input.account.tier ?? null),
+        expectedCloseDate: input.expectedCloseDate ?? null,
         valueAmount: input.value.amount,
         currency: input.value.currency,
         status: 'active',
@@ -449,7 +465,9 @@ export function createDealService(deps: DealServiceDeps) {
 
   /** Start the deal's workflow (or join it) and wait until it has entered its first stage. */
   async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<void> {
-    const args: DealWorkflowArgs = { start: dealInputOf(row, proc) };
+    const args: DealWorkflowArgs = {
+      start: { ...dealInputOf(row, proc), evidence: await evidenceOf(db, row) },
+    };
     const startWorkflowOperation = new WithStartWorkflowOperation(DEAL_WORKFLOW_TYPE, {
       workflowId: row.workflowId,
       taskQueue: deps.taskQueue,

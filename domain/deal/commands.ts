@@ -305,14 +305,20 @@ export type { Refusal };
  * the current stage's sign-offs already pass its gate and its requirements now hold, complete it at
  * once and move on. Nothing to write when the stage still waits.
  */
-export function applyEvidence(state: DealState, evidence: Evidence, directory: Directory, now: number): DealWrite {
+export function applyEvidence(
+  state: DealState,
+  evidence: Evidence,
+  directory: Directory,
+  now: number,
+): DealWrite {
   const write = emptyWrite();
   if (state.evidence && state.evidence.at > evidence.at) return write;
   state.evidence = evidence;
   const stage = state.stage;
   if (!stage || stage.outcome || state.status !== 'active') return write;
   const def = currentStageDef(state);
-  if (evaluateGate(def, stage.required, stage.signoffs) !== 'approved' || !requirementsHold(state, def)) return write;
+  if (evaluateGate(def, stage.required, stage.signoffs) !== 'approved' || !requirementsHold(state, def))
+    return write;
   stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };
   settle(state, directory, now, write);
   return write;

@@ -3,7 +3,13 @@
  * only orchestrates (timers, activities, messages). Nothing here does I/O or reads the clock:
  * `now` is always passed in.
  */
-import type { Approver, ProcessDefinition, StageDefinition, TriangleRole } from '../process/types';
+import type {
+  Approver,
+  ProcessDefinition,
+  Requirement,
+  StageDefinition,
+  TriangleRole,
+} from '../process/types';
 import { TRIANGLE_ROLES } from '../process/types';
 import { SYSTEM_ACTOR } from './events';
 import { allowsSamePerson, conflictingRoles } from './policy';
@@ -512,7 +518,7 @@ export interface DealView {
     waitingOn: { role: Approver; userId: string }[];
     decided: boolean;
     /** The stage's requirements, met or missing, as the workflow knows them (runs since `deal-requires`). */
-    requirements?: { label: string; met: boolean }[];
+    requirements?: { requirement: Requirement; label: string; met: boolean }[];
   };
   hold: DealState['hold'];
   seq: number;
@@ -554,10 +560,7 @@ export function dealView(state: DealState): DealView {
             decided: s.outcome !== null,
             ...(state.gatesAskEvidence && def.requires?.length
               ? {
-                  requirements: checkRequirements(def, state.evidence ?? NO_EVIDENCE).map((c) => ({
-                    label: c.label,
-                    met: c.met,
-                  })),
+                  requirements: checkRequirements(def, state.evidence ?? NO_EVIDENCE),
                 }
               : {}),
           }

@@ -72,7 +72,8 @@ export function evidenceProblem(v: unknown): string | null {
   const e = v as Record<string, unknown>;
   if (typeof e.at !== 'number' || !Number.isFinite(e.at)) return 'evidence.at must be a number';
   const ks = e.knownStance;
-  if (typeof ks !== 'object' || ks === null || Array.isArray(ks)) return 'evidence.knownStance must be an object';
+  if (typeof ks !== 'object' || ks === null || Array.isArray(ks))
+    return 'evidence.knownStance must be an object';
   const entries = Object.entries(ks as Record<string, unknown>);
   if (entries.length > 20) return 'evidence.knownStance has too many roles';
   for (const [k, n] of entries) {

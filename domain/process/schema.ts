@@ -7,10 +7,6 @@
  */
 import { z } from 'zod';
 import { DEFINITION_LIMITS as LIMITS } from './limits';
-import {
-  REQUIREMENT_BUYING_ROLES,
-  REQUIREMENT_FIELD_PATHS,
-} from './types';
 import type {
   Approver,
   ConditionalApprovers,
@@ -26,6 +22,7 @@ import type {
   TriangleRole,
   ValueThreshold,
 } from './types';
+import { REQUIREMENT_BUYING_ROLES, REQUIREMENT_FIELD_PATHS } from './types';
 
 export const KEY_PATTERN = /^[a-z0-9-]+$/;
 export const GROUP_PREFIX = 'group:';
@@ -124,7 +121,11 @@ export const requirementSchema = z
     decisionChain: z
       .strictObject({
         roles: z
-          .array(z.enum(REQUIREMENT_BUYING_ROLES, { error: `must be one of ${REQUIREMENT_BUYING_ROLES.join(', ')}` }))
+          .array(
+            z.enum(REQUIREMENT_BUYING_ROLES, {
+              error: `must be one of ${REQUIREMENT_BUYING_ROLES.join(', ')}`,
+            }),
+          )
           .min(1, { error: 'name at least one buying role' })
           .max(REQUIREMENT_BUYING_ROLES.length),
         minKnownStance: z.number().int().min(1).max(50),
@@ -132,7 +133,9 @@ export const requirementSchema = z
       .optional(),
     field: z
       .strictObject({
-        path: z.enum(REQUIREMENT_FIELD_PATHS, { error: `must be one of ${REQUIREMENT_FIELD_PATHS.join(', ')}` }),
+        path: z.enum(REQUIREMENT_FIELD_PATHS, {
+          error: `must be one of ${REQUIREMENT_FIELD_PATHS.join(', ')}`,
+        }),
       })
       .optional(),
     attachment: z.strictObject({ kind: keySchema.max(LIMITS.attachmentKindLength) }).optional(),

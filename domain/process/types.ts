@@ -74,9 +74,19 @@ export interface StageSla {
 }
 
 /** The buying roles a `decisionChain` requirement may name (as on an account's contacts). */
-export const REQUIREMENT_BUYING_ROLES = ['decision_maker', 'influencer', 'user', 'gatekeeper', 'buyer'] as const;
+export const REQUIREMENT_BUYING_ROLES = [
+  'decision_maker',
+  'influencer',
+  'user',
+  'gatekeeper',
+  'buyer',
+] as const;
 /** The fields a `field` requirement may name: it is met once the field has a value. */
-export const REQUIREMENT_FIELD_PATHS = ['deal.expectedCloseDate', 'account.industry', 'account.region'] as const;
+export const REQUIREMENT_FIELD_PATHS = [
+  'deal.expectedCloseDate',
+  'account.industry',
+  'account.region',
+] as const;
 
 /**
  * Evidence a stage asks for before it can complete (besides its sign-off rule):

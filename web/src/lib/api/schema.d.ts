@@ -140,6 +140,44 @@ export interface paths {
         patch: operations["patchDealsById"];
         trace?: never;
     };
+    "/deals/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deal’s attachments (without their content) */
+        get: operations["getDealsByIdAttachments"];
+        put?: never;
+        /**
+         * Attach a file to a deal (anyone who sees the deal)
+         * @description The file is sent base64 in `content` (at most 524288 bytes decoded) and stored in Postgres. A stage that requires an attachment of this `kind`, and whose sign-offs are in, completes at once.
+         */
+        post: operations["postDealsByIdAttachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deals/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment */
+        get: operations["getDealsByIdAttachmentsByAttachmentId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/deals/{id}/cancel": {
         parameters: {
             query?: never;
@@ -883,6 +921,17 @@ export interface components {
             tier: "strategic" | "core" | "growth" | "general";
             updatedAt: string;
         };
+        Attachment: {
+            contentType: string;
+            createdAt: string;
+            createdBy: string;
+            dealId: string;
+            filename: string;
+            id: string;
+            kind: string;
+            sha256: string;
+            size: number;
+        };
         Contact: {
             accountId: string;
             /** @enum {string} */
@@ -1058,6 +1107,19 @@ export interface components {
                     zh: string;
                 };
                 onReject?: string;
+                requires?: {
+                    attachment?: {
+                        kind: string;
+                    };
+                    decisionChain?: {
+                        minKnownStance: number;
+                        roles: ("decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer")[];
+                    };
+                    field?: {
+                        /** @enum {string} */
+                        path: "deal.expectedCloseDate" | "account.industry" | "account.region";
+                    };
+                }[];
                 rule: ("all" | "any") | {
                     atLeast: number;
                 } | {
@@ -2082,6 +2144,15 @@ export interface operations {
                                     role: string;
                                     userIds: string[];
                                 }[];
+                                /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                                requirements: {
+                                    label: string;
+                                    met: boolean;
+                                    /** @description As the process stage lists it under `requires` */
+                                    requirement: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
                                 signoffs: {
                                     actorId: string;
                                     at: string;
@@ -2202,6 +2273,11 @@ export interface operations {
                         name?: string;
                         tier?: string;
                     };
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD (a stage may require it)
+                     */
+                    expectedCloseDate?: string;
                     process?: {
                         key: string;
                         version?: number;
@@ -2257,6 +2333,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -2413,6 +2498,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -2571,6 +2665,15 @@ export interface operations {
                                 role: string;
                                 userIds: string[];
                             }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
                             signoffs: {
                                 actorId: string;
                                 at: string;
@@ -2679,6 +2782,264 @@ export interface operations {
             };
         };
     };
+    getDealsByIdAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Attachment"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDealsByIdAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The file, base64; at most 524288 bytes decoded */
+                    content: string;
+                    /** @default application/octet-stream */
+                    contentType?: string;
+                    filename: string;
+                    /** @description What it is evidence of: an `attachment` requirement names this kind */
+                    kind: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDealsByIdAttachmentsByAttachmentId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachmentId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as it was attached */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postDealsByIdCancel: {
         parameters: {
             query?: never;
@@ -2732,6 +3093,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -2894,6 +3264,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -3060,6 +3439,15 @@ export interface operations {
                                 role: string;
                                 userIds: string[];
                             }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
                             signoffs: {
                                 actorId: string;
                                 at: string;
@@ -3219,6 +3607,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -3385,6 +3782,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
