@@ -65,12 +65,10 @@ export async function tellDeals(
     rows.map(async (row) => {
       try {
         const evidence = await evidenceOf(deps.db, row);
-        await deps.temporal.workflow
-          .getHandle(workflowIdForDeal(row.id))
-          .executeUpdate(evidenceUpdate, {
-            args: [{ actorId, evidence }],
-            updateId: `evidence:${randomUUID()}`,
-          });
+        await deps.temporal.workflow.getHandle(workflowIdForDeal(row.id)).executeUpdate(evidenceUpdate, {
+          args: [{ actorId, evidence }],
+          updateId: `evidence:${randomUUID()}`,
+        });
       } catch (err) {
         deps.logger?.warn({ err, dealId: row.id }, 'could not tell the deal about its evidence');
       }

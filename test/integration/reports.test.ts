@@ -469,7 +469,9 @@ async function cnyCredit() {
 /** Credits within a cent of the expected (each deal's share is rounded on its own). */
 function expectCredit(items: { credit: number }[], expected: { credit: number }[]) {
   expect(items.map((i) => ({ ...i, credit: 0 }))).toEqual(expected.map((i) => ({ ...i, credit: 0 })));
-  items.forEach((i, n) => expect(Math.abs(i.credit - expected[n].credit)).toBeLessThanOrEqual(0.011));
+  items.forEach((i, n) => {
+    expect(Math.abs(i.credit - expected[n].credit)).toBeLessThanOrEqual(0.011);
+  });
 }
 
 describe('GET /reports/credit', () => {
