@@ -61,20 +61,28 @@ export async function tellDeals(
     .select({ id: deals.id, accountId: deals.accountId, expectedCloseDate: deals.expectedCloseDate })
     .from(deals)
     .where(and(inArray(deals.id, dealIds), inArray(deals.status, ['active', 'on_hold'])));
-  await Promise.all(
-    rows.map(async (row) => {
-      try {
-        const evidence = await evidenceOf(deps.db, row);
-        await deps.temporal.workflow.getHandle(workflowIdForDeal(row.id)).executeUpdate(evidenceUpdate, {
-          args: [{ actorId, evidence }],
-          updateId: `evidence:${randomUUID()}`,
-        });
-      } catch (err) {
-        deps.logger?.warn({ err, dealId: row.id }, 'could not tell the deal about its evidence');
-      }
-    }),
-  );
+  for (let i = 0; i < rows.length; i += TELL_AT_ONCE) {
+    await tellSome(rows.slice(i, i + TELL_AT_ONCE));
+  }
+  async function tellSome(some: typeof rows) {
+    await Promise.all(
+      some.map(async (row) => {
+        try {
+          const evidence = await evidenceOf(deps.db, row);
+          await deps.temporal.workflow.getHandle(workflowIdForDeal(row.id)).executeUpdate(evidenceUpdate, {
+            args: [{ actorId, evidence }],
+            updateId: `evidence:${randomUUID()}`,
+          });
+        } catch (err) {
+          deps.logger?.warn({ err, dealId: row.id }, 'could not tell the deal about its evidence');
+        }
+      }),
+    );
+  }
 }
+
+/** Deals told at once (an account's contact change reaches all its running deals). */
+const TELL_AT_ONCE = 20;
 
 /** The running deals of an account (to tell after its contacts or fields change), at most 500. */
 export async function openDealsOf(db: Db, accountId: string): Promise<string[]> {

@@ -102,7 +102,8 @@ export function createDealService(deps: DealServiceDeps) {
     return row;
   }
 
-  async function toDto(row: DealRow): Promise<DealDto> {
+  /** The deal as the API answers it; `requirements: false` (lists) leaves the stage's requirements out. */
+  async function toDto(row: DealRow, opts: { requirements?: boolean } = {}): Promise<DealDto> {
     const proc = await getProcessVersion(db, row.processKey, row.processVersion);
     const stageDef = proc?.definition.stages.find((s) => s.key === row.stageKey);
     let stage: DealDto['stage'] = null;
@@ -136,13 +137,14 @@ export function createDealService(deps: DealServiceDeps) {
           at: s.at.toISOString(),
         })),
         waitingOn: row.waitingOn as { role: string; userId: string }[],
-        requirements: stageDef.requires?.length
-          ? checkRequirements(stageDef, await evidenceOf(db, row)).map((c) => ({
-              requirement: c.requirement as Record<string, unknown>,
-              label: c.label,
-              met: c.met,
-            }))
-          : [],
+        requirements:
+          opts.requirements !== false && stageDef.requires?.length
+            ? checkRequirements(stageDef, await evidenceOf(db, row)).map((c) => ({
+                requirement: c.requirement as Record<string, unknown>,
+                label: c.label,
+                met: c.met,
+              }))
+            : [],
       };
     }
     return {
@@ -381,7 +383,10 @@ export function createDealService(deps: DealServiceDeps) {
         .orderBy(desc(deals.createdAt), desc(deals.id))
         .limit(q.limit + 1);
       const p = page(rows, q.limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
-      return { items: await Promise.all(p.items.map(toDto)), nextCursor: p.nextCursor };
+      return {
+        items: await Promise.all(p.items.map((row) => toDto(row, { requirements: false }))),
+        nextCursor: p.nextCursor,
+      };
     },
 
     async timeline(id: string, scope: DealScope, q: { limit: number; cursor?: string }) {

@@ -82,6 +82,11 @@ interface CommandSpec<A, R> {
   run(a: A): Promise<R>;
   /** The answer to a retry of a command already applied in an earlier run. */
   replayed(a: A): R;
+  /**
+   * Whether its id is remembered against retries (default). Evidence is not: it is a snapshot, and
+   * many of them must not push the ids of real commands out of the bounded memory.
+   */
+  remember?: boolean;
 }
 
 export function registerCommands(ctx: CommandContext): void {
@@ -102,7 +107,7 @@ export function registerCommands(ctx: CommandContext): void {
           const r = spec.check(a);
           if (r) refuse(r);
           const result = await spec.run(a);
-          if (id) {
+          if (id && spec.remember !== false) {
             recent().push(id);
             if (recent().length > MAX_RECENT_UPDATES)
               recent().splice(0, recent().length - MAX_RECENT_UPDATES);
@@ -218,6 +223,7 @@ export function registerCommands(ctx: CommandContext): void {
       return problem ? { code: 'invalid', message: problem, field: 'evidence' } : null;
     },
     check: () => checkActiveOrHeld(state),
+    remember: false,
     run: async (a) => {
       const directory = await ctx.directory();
       const write = applyEvidence(state, a.evidence, directory, Date.now());
