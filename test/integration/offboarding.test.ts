@@ -73,6 +73,17 @@ test('offboarding a person with 50 running deals, a worker killed midway: every 
     .send({ name: 'Chief buyer', buyingRole: 'buyer', ownerId: leaver.id });
   expect(contact.status).toBe(201);
 
+  // The leaver was standing in for the SR (a delegation), which ends with them.
+  const delegated = await request(world.app)
+    .put('/users/me/delegation')
+    .set(org.sr.auth)
+    .send({
+      delegateId: leaver.id,
+      from: new Date(Date.now() - 60_000).toISOString(),
+      until: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+  expect(delegated.status).toBe(200);
+
   // Only the members of the org above the leaver may offboard them.
   const refused = await request(world.app)
     .post(`/users/${leaver.id}/offboard`)
@@ -127,6 +138,9 @@ test('offboarding a person with 50 running deals, a worker killed midway: every 
     { kind: 'deal', id: blocked.body.id, role: 'AR', reason: expect.stringContaining('three people') },
   ]);
   expect(report.tokensRevoked).toBeGreaterThanOrEqual(1);
+  expect(report.delegationsEnded).toBe(1);
+  const delegation = await request(world.app).get('/users/me/delegation').set(org.sr.auth);
+  expect(delegation.body.active).toBe(false);
 
   // Every deal recorded exactly one handover, with the reason, and the successor holds the role.
   const handovers = await world.db
