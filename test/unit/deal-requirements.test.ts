@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { validateProcessDefinition } from '../../definitions/validate';
 import { decisionChain, roleHoldings, teamConflicts } from '../../domain/account';
 import { checkRequirements, evidenceProblem, NO_EVIDENCE } from '../../domain/deal/requirements';
 import type { ProcessDefinition } from '../../domain/process/types';
-import { validateProcessDefinition } from '../../domain/process/validate';
 
 const evidence = (over: Partial<typeof NO_EVIDENCE> = {}) => ({ ...NO_EVIDENCE, at: 1, ...over });
 
