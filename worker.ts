@@ -40,6 +40,7 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
     smtpFrom: opts.smtpFrom,
     deliveryRetry: opts.deliveryRetry,
     webhookPolicy: opts.webhookPolicy,
+    client: opts.client,
     onNotified: opts.client
       ? createNotificationStarter({
           client: opts.client,

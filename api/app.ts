@@ -8,8 +8,11 @@ import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import type { WebhookTargetPolicy } from '../notifications/webhook-target';
+import { accountRoutes } from './accounts/routes';
+import { createAccountService } from './accounts/service';
 import { authenticate, principalOf } from './auth/authenticate';
 import { isOps } from './auth/principal';
+import { attachmentRoutes } from './deals/attachments';
 import { dealRoutes } from './deals/routes';
 import { createDealService } from './deals/service';
 import type { FeatureDeps } from './feature';
@@ -23,6 +26,7 @@ import { meRoutes } from './me/routes';
 import { notificationRoutes } from './notifications/routes';
 import { processDefinitionRoutes } from './process-definitions/routes';
 import { reportRoutes } from './reports/routes';
+import { offboardRoutes } from './users/offboard';
 import { userRoutes } from './users/routes';
 
 export interface AppDeps {
@@ -98,6 +102,7 @@ export function createApp(deps: AppDeps): App {
     taskQueue: deps.taskQueue,
     namespace: deps.namespace,
     temporalUiUrl: deps.temporalUiUrl,
+    accounts: createAccountService(deps.db),
   });
   const feature: FeatureDeps = {
     db: deps.db,
@@ -130,6 +135,9 @@ export function createApp(deps: AppDeps): App {
       a.use(processDefinitionRoutes(registry, feature));
       a.use(reportRoutes(registry, feature));
       a.use(notificationRoutes(registry, feature));
+      a.use(accountRoutes(registry, feature));
+      a.use(attachmentRoutes(registry, feature));
+      a.use(offboardRoutes(registry, feature));
     },
   });
   return { app, registry, metrics };

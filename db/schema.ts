@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -111,6 +112,98 @@ export const processVersions = pgTable(
 );
 
 // ---------------------------------------------------------------------------------------------
+// Accounts: the customer the company owns, its account team and its decision chain
+// ---------------------------------------------------------------------------------------------
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** strategic | core | growth | general */
+    tier: text('tier').notNull().default('general'),
+    industry: text('industry'),
+    region: text('region'),
+    notes: text('notes'),
+    /** The account team (apart from any deal): three people unless the default process allows a pair. */
+    arId: text('ar_id'),
+    srId: text('sr_id'),
+    frId: text('fr_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_name_uq').on(t.name),
+    index('accounts_ar_idx').on(t.arId),
+    index('accounts_sr_idx').on(t.srId),
+    index('accounts_fr_idx').on(t.frId),
+  ],
+);
+
+/** Who held each account-team role, and when (`until` null: holds it now). */
+export const accountRoleHistory = pgTable(
+  'account_role_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** AR | SR | FR */
+    role: text('role').notNull(),
+    userId: text('user_id').notNull(),
+    since: tz('since').notNull(),
+    until: tz('until'),
+    actorId: text('actor_id').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [index('account_role_history_account_idx').on(t.accountId, t.since)],
+);
+
+/** The customer's people: the decision chain belongs to the account, not to a rep. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    name: text('name').notNull(),
+    title: text('title'),
+    department: text('department'),
+    /** decision_maker | influencer | user | gatekeeper | buyer */
+    buyingRole: text('buying_role').notNull(),
+    /** supporter | neutral | opponent | unknown */
+    stance: text('stance').notNull().default('unknown'),
+    /** 1..5 */
+    influence: integer('influence').notNull().default(3),
+    /** The person in our company who owns the relationship. */
+    ownerId: text('owner_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('contacts_account_idx').on(t.accountId), index('contacts_owner_idx').on(t.ownerId)],
+);
+
+export const contactInteractions = pgTable(
+  'contact_interactions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    at: tz('at').notNull(),
+    /** meeting | call | visit | email */
+    kind: text('kind').notNull(),
+    summary: text('summary').notNull(),
+    actorId: text('actor_id').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('contact_interactions_contact_idx').on(t.contactId, t.at)],
+);
+
+// ---------------------------------------------------------------------------------------------
 // Deals: the projection every reader uses, written only by workflow activities (and creation)
 // ---------------------------------------------------------------------------------------------
 
@@ -120,8 +213,12 @@ export const deals = pgTable(
     id: text('id').primaryKey(),
     workflowId: text('workflow_id').notNull(),
     title: text('title').notNull(),
+    /** The account row (accounts.id); set for every deal since accounts exist (migrated ones too). */
+    accountId: text('account_id'),
     accountName: text('account_name').notNull(),
     accountTier: text('account_tier'),
+    /** YYYY-MM-DD; a `field` requirement may ask for it (`deal.expectedCloseDate`). */
+    expectedCloseDate: text('expected_close_date'),
     valueAmount: numeric('value_amount', { precision: 20, scale: 2, mode: 'number' }).notNull(),
     currency: text('currency').notNull(),
     /** active | on_hold | completed | lost | cancelled */
@@ -164,6 +261,7 @@ export const deals = pgTable(
     index('deals_due_idx').on(t.dueAt),
     index('deals_participants_idx').using('gin', t.participantIds),
     index('deals_pending_idx').using('gin', t.pendingUserIds),
+    index('deals_account_idx').on(t.accountId),
   ],
 );
 
@@ -327,3 +425,71 @@ export const notificationPreferences = pgTable('notification_preferences', {
   preferences: jsonb('preferences').notNull(),
   updatedAt: tz('updated_at').notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Offboarding: everything a person holds passes to a successor (its own workflow, `offboard-<user>`)
+// ---------------------------------------------------------------------------------------------
+
+/** One offboarding per person: a second request answers this one's report and does nothing more. */
+export const offboardings = pgTable('offboardings', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  successorId: text('successor_id')
+    .notNull()
+    .references(() => users.id),
+  reason: text('reason').notNull(),
+  requestedBy: text('requested_by').notNull(),
+  /** running | completed */
+  status: text('status').notNull().default('running'),
+  tokensRevoked: integer('tokens_revoked').notNull().default(0),
+  delegationsEnded: integer('delegations_ended').notNull().default(0),
+  startedAt: tz('started_at').notNull().defaultNow(),
+  finishedAt: tz('finished_at'),
+});
+
+/** What an offboarding moved, or could not move and why; unique per item so retries write it once. */
+export const offboardingItems = pgTable(
+  'offboarding_items',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => offboardings.userId),
+    /** deal | account | contact */
+    kind: text('kind').notNull(),
+    itemId: text('item_id').notNull(),
+    /** AR | SR | FR for deals and accounts; '' for contacts. */
+    role: text('role').notNull().default(''),
+    /** moved | not_moved */
+    outcome: text('outcome').notNull(),
+    reason: text('reason'),
+    at: tz('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.itemId, t.role] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Deal attachments: evidence for gates (a margin sheet, a contract draft), stored in Postgres
+// ---------------------------------------------------------------------------------------------
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const dealAttachments = pgTable(
+  'deal_attachments',
+  {
+    id: text('id').primaryKey(),
+    dealId: text('deal_id')
+      .notNull()
+      .references(() => deals.id),
+    /** What it is evidence of, e.g. `margin-sheet`, `contract-draft` (an `attachment` requirement names it). */
+    kind: text('kind').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    content: bytea('content').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('deal_attachments_deal_idx').on(t.dealId, t.createdAt)],
+);

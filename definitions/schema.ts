@@ -14,6 +14,7 @@ import type {
   EscalationTarget,
   LocalizedText,
   ProcessDefinition,
+  Requirement,
   Rule,
   SeparationOfDuties,
   StageDefinition,
@@ -21,6 +22,7 @@ import type {
   TriangleRole,
   ValueThreshold,
 } from '../domain/process/types';
+import { REQUIREMENT_BUYING_ROLES, REQUIREMENT_FIELD_PATHS } from '../domain/process/types';
 
 export const KEY_PATTERN = /^[a-z0-9-]+$/;
 export const GROUP_PREFIX = 'group:';
@@ -110,6 +112,41 @@ export const weightsSchema: z.ZodType<Partial<Record<TriangleRole, number>>> = z
   FR: weight.optional(),
 });
 
+/**
+ * One requirement: exactly one of `decisionChain`, `field`, `attachment`. One object with three
+ * optional keys (not a union), so a mistake inside one is reported at its own path.
+ */
+export const requirementSchema = z
+  .strictObject({
+    decisionChain: z
+      .strictObject({
+        roles: z
+          .array(
+            z.enum(REQUIREMENT_BUYING_ROLES, {
+              error: `must be one of ${REQUIREMENT_BUYING_ROLES.join(', ')}`,
+            }),
+          )
+          .min(1, { error: 'name at least one buying role' })
+          .max(REQUIREMENT_BUYING_ROLES.length),
+        minKnownStance: z.number().int().min(1).max(50),
+      })
+      .optional(),
+    field: z
+      .strictObject({
+        path: z.enum(REQUIREMENT_FIELD_PATHS, {
+          error: `must be one of ${REQUIREMENT_FIELD_PATHS.join(', ')}`,
+        }),
+      })
+      .optional(),
+    attachment: z.strictObject({ kind: keySchema.max(LIMITS.attachmentKindLength) }).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const n = [r.decisionChain, r.field, r.attachment].filter((x) => x !== undefined).length;
+    if (n !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'must have exactly one of decisionChain, field, attachment' });
+    }
+  }) as unknown as z.ZodType<Requirement>;
+
 export const stageSchema: z.ZodType<StageDefinition> = z.strictObject({
   key: keySchema,
   name: localizedTextSchema,
@@ -120,6 +157,7 @@ export const stageSchema: z.ZodType<StageDefinition> = z.strictObject({
   sla: stageSlaSchema,
   weights: weightsSchema,
   onReject: keySchema.optional(),
+  requires: capped(requirementSchema, LIMITS.requires, 'requirements').optional(),
 });
 
 /** Pairs of triangle roles one person may hold together; pairs are checked in validate.ts. */

@@ -6,7 +6,9 @@
  *
  * The process gets two versions on the first start: version 1 is the demo clock (the same stages
  * with 45-second SLAs, so a few demo deals become overdue and escalate within a minute by their own
- * timers) and version 2 is processes/ltc-standard.yaml, which every new deal uses.
+ * timers) and version 2 is processes/ltc-standard.yaml, which the demo deals use; once they are
+ * made, version 3 (processes/ltc-standard.v3.yaml: the same stages, with gates that ask for
+ * evidence) is applied, and every new deal uses it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -240,6 +242,8 @@ export async function seedDemo(opts: {
   });
   log('waiting for the demo-clock deals to become overdue and escalate (under a minute)...');
   await waitForEscalations(api, clocked, log);
+  // The demo deals stay on version 2; every new deal gets the gates that ask for evidence.
+  await applyProcessDefinition(db, evidenceVersion(opts.root), 'seed');
   log(`demo deals seeded in ${Math.round((Date.now() - started) / 1000)} s`);
   return {
     tokens,
@@ -247,4 +251,13 @@ export async function seedDemo(opts: {
     demoDealId,
     created: DEMO_CLOCK_PLANS.length + DEAL_PLANS.length + 1,
   };
+}
+
+/** processes/ltc-standard.v3.yaml: ltc-standard with gates that ask for evidence (ATI, ATB, ATC). */
+export function evidenceVersion(root: string): ProcessDefinition {
+  const text = fs.readFileSync(path.join(root, 'processes', 'ltc-standard.v3.yaml'), 'utf8');
+  const validated = validateProcessDefinition(parseYaml(text), { knownGroups: ['sdt'] });
+  if (!validated.ok)
+    throw new Error(`processes/ltc-standard.v3.yaml is invalid: ${JSON.stringify(validated.errors)}`);
+  return validated.definition;
 }

@@ -2,3 +2,4 @@
 export { bareWorkflow } from './bare';
 export { dealWorkflow } from './deal';
 export { deliverNotification } from './notifications';
+export { offboardWorkflow } from './offboard';

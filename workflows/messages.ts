@@ -6,6 +6,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { RemovalAuthority } from '../domain/deal/commands';
 import type { DealView, SignoffRequest } from '../domain/deal/machine';
+import type { Evidence } from '../domain/deal/requirements';
 import type { DealInput, DealState, Decision, Money } from '../domain/deal/types';
 import type { Approver, TriangleRole } from '../domain/process/types';
 
@@ -75,6 +76,12 @@ export const reassignUpdate = defineUpdate<DealView, [ReassignArgs]>('reassign')
 export const amendUpdate = defineUpdate<DealView, [AmendArgs]>('amend');
 export const cancelUpdate = defineUpdate<DealView, [CancelArgs]>('cancel');
 
+/** What the deal has for its stages' requirements changed (runs since `deal-requires`). */
+export interface EvidenceArgs extends ActorArgs {
+  evidence: Evidence;
+}
+export const evidenceUpdate = defineUpdate<DealView, [EvidenceArgs]>('evidence');
+
 /** Answers once the deal has entered its first stage (used with update-with-start on creation). */
 export const readyUpdate = defineUpdate<DealView, []>('ready');
 
@@ -82,3 +89,7 @@ export const dealQuery = defineQuery<DealView>('deal');
 
 /** ApplicationFailure types thrown by validators, mapped to HTTP statuses by the API. */
 export const REFUSAL_FAILURE_TYPE = 'DealRefusal';
+
+/** The offboarding workflow (workflows/offboard.ts): one per person, `offboard-<userId>`. */
+export const OFFBOARD_WORKFLOW_TYPE = 'offboardWorkflow';
+export const workflowIdForOffboarding = (userId: string): string => `offboard-${userId}`;

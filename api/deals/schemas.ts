@@ -44,11 +44,21 @@ export const CreateDealBody = z
     title: storableText().trim().min(1).max(200),
     account: z
       .object({
-        name: storableText().trim().min(1).max(200),
+        id: z.string().max(100).optional().describe('An existing account'),
+        name: storableText().trim().min(1).max(200).optional().describe('Found, or created'),
         tier: storableText().trim().max(50).optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((a, ctx) => {
+        if ((a.id === undefined) === (a.name === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['id'], message: 'name the account by id, or by name' });
+        }
+      })
+      .describe(
+        '`{id}` of an existing account, or `{name, tier?}`: the account of that name, created when missing',
+      ),
     value: MoneySchema,
+    expectedCloseDate: z.iso.date().optional().describe('YYYY-MM-DD (a stage may require it)'),
     triangle: z.object({ AR: UserId, SR: UserId, FR: UserId }).strict(),
     process: z
       .object({
@@ -109,7 +119,7 @@ const LocalizedName = z.object({ en: z.string(), zh: z.string() });
 export const DealSchema = z.object({
   id: z.string(),
   title: z.string(),
-  account: z.object({ name: z.string(), tier: z.string().nullable() }),
+  account: z.object({ id: z.string().nullable(), name: z.string(), tier: z.string().nullable() }),
   value: z.object({ amount: z.number(), currency: z.string() }),
   status: z.enum(DEAL_STATUSES as [string, ...string[]]),
   triangle: z.object({ AR: z.string(), SR: z.string(), FR: z.string() }),
@@ -135,6 +145,19 @@ export const DealSchema = z.object({
         }),
       ),
       waitingOn: z.array(z.object({ role: z.string(), userId: z.string() })),
+      requirements: z
+        .array(
+          z.object({
+            requirement: z
+              .record(z.string(), z.unknown())
+              .describe('As the process stage lists it under `requires`'),
+            label: z.string(),
+            met: z.boolean(),
+          }),
+        )
+        .describe(
+          'Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none',
+        ),
     })
     .nullable(),
   temporalUiUrl: z.string().nullable(),

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { dealEvents, dealFaults, deals, signoffs, users } from '../../db/schema';
 import type { DealView } from '../../domain/deal/machine';
+import { checkRequirements } from '../../domain/deal/requirements';
 import type { DealInput, RequiredApprover } from '../../domain/deal/types';
 import type { ProcessVersion } from '../../domain/process/types';
 import {
@@ -36,12 +37,14 @@ import {
   signoffUpdate,
   workflowIdForDeal,
 } from '../../workflows/messages';
+import type { AccountService } from '../accounts/service';
 import { type DealScope, scopeCovers, visibleDealsWhere } from '../auth/access';
 import { cursorFields, decodeCursor, page } from '../http/pagination';
 import { badRequest, forbidden, notFound } from '../http/problem';
 import { isClosedWorkflowError, unavailable, workflowProblem } from '../http/workflow-errors';
 import { getProcessVersion } from '../process-definitions/repo';
 import { type CreateAccess, checkNewDeal, processForNewDeal } from './admission';
+import { evidenceOf } from './evidence';
 import type { DealDto } from './schemas';
 
 export interface DealServiceDeps {
@@ -50,6 +53,7 @@ export interface DealServiceDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl?: string;
+  accounts: Pick<AccountService, 'forDeal'>;
 }
 
 type DealRow = typeof deals.$inferSelect & {
@@ -98,7 +102,8 @@ export function createDealService(deps: DealServiceDeps) {
     return row;
   }
 
-  async function toDto(row: DealRow): Promise<DealDto> {
+  /** The deal as the API answers it; `requirements: false` (lists) leaves the stage's requirements out. */
+  async function toDto(row: DealRow, opts: { requirements?: boolean } = {}): Promise<DealDto> {
     const proc = await getProcessVersion(db, row.processKey, row.processVersion);
     const stageDef = proc?.definition.stages.find((s) => s.key === row.stageKey);
     let stage: DealDto['stage'] = null;
@@ -132,12 +137,20 @@ export function createDealService(deps: DealServiceDeps) {
           at: s.at.toISOString(),
         })),
         waitingOn: row.waitingOn as { role: string; userId: string }[],
+        requirements:
+          opts.requirements !== false && stageDef.requires?.length
+            ? checkRequirements(stageDef, await evidenceOf(db, row)).map((c) => ({
+                requirement: c.requirement as Record<string, unknown>,
+                label: c.label,
+                met: c.met,
+              }))
+            : [],
       };
     }
     return {
       id: row.id,
       title: row.title,
-      account: { name: row.accountName, tier: row.accountTier },
+      account: { id: row.accountId, name: row.accountName, tier: row.accountTier },
       value: { amount: Number(row.valueAmount), currency: row.currency },
       status: row.status as DealDto['status'],
       triangle: { AR: row.arId, SR: row.srId, FR: row.frId },
@@ -157,12 +170,12 @@ export function createDealService(deps: DealServiceDeps) {
   }
 
   /** The deal as its workflow answered a command: no second read of Postgres. */
-  function viewToDto(view: DealView, workflowId: string): DealDto {
+  function viewToDto(view: DealView, workflowId: string, accountId: string | null = null): DealDto {
     const s = view.stage;
     return {
       id: view.dealId,
       title: view.title,
-      account: { name: view.account.name, tier: view.account.tier ?? null },
+      account: { id: accountId, name: view.account.name, tier: view.account.tier ?? null },
       value: view.value,
       status: view.status,
       triangle: view.triangle,
@@ -186,6 +199,11 @@ export function createDealService(deps: DealServiceDeps) {
               at: x.at,
             })),
             waitingOn: s.waitingOn,
+            requirements: (s.requirements ?? []).map((r) => ({
+              requirement: r.requirement as Record<string, unknown>,
+              label: r.label,
+              met: r.met,
+            })),
           }
         : null,
       temporalUiUrl: temporalUiUrl(workflowId),
@@ -248,7 +266,8 @@ export function createDealService(deps: DealServiceDeps) {
     async create(
       input: {
         title: string;
-        account: { name: string; tier?: string };
+        account: { id?: string; name?: string; tier?: string };
+        expectedCloseDate?: string;
         value: { amount: number; currency: string };
         triangle: { AR: string; SR: string; FR: string };
         process?: { key: string; version?: number };
@@ -286,14 +305,17 @@ export function createDealService(deps: DealServiceDeps) {
       const key = input.process?.key ?? DEFAULT_PROCESS_KEY;
       const proc = await processForNewDeal(db, key, input.process?.version, access);
       checkNewDeal(input, proc);
+      const account = await deps.accounts.forDeal(input.account, createdBy);
       const id = randomUUID();
       const now = new Date();
       const row = {
         id,
         workflowId: workflowIdForDeal(id),
         title: input.title,
-        accountName: input.account.name,
-        accountTier: input.account.tier ?? null,
+        accountId: account.id,
+        accountName: input.account.id !== undefined ? account.name : input.account.name!,
+        accountTier: input.account.id !== undefined ? account.tier : (input.account.tier ?? null),
+        expectedCloseDate: input.expectedCloseDate ?? null,
         valueAmount: input.value.amount,
         currency: input.value.currency,
         status: 'active',
@@ -361,7 +383,10 @@ export function createDealService(deps: DealServiceDeps) {
         .orderBy(desc(deals.createdAt), desc(deals.id))
         .limit(q.limit + 1);
       const p = page(rows, q.limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
-      return { items: await Promise.all(p.items.map(toDto)), nextCursor: p.nextCursor };
+      return {
+        items: await Promise.all(p.items.map((row) => toDto(row, { requirements: false }))),
+        nextCursor: p.nextCursor,
+      };
     },
 
     async timeline(id: string, scope: DealScope, q: { limit: number; cursor?: string }) {
@@ -439,13 +464,15 @@ export function createDealService(deps: DealServiceDeps) {
    * back from Postgres (older runs, whose commands answer before the projection moved).
    */
   async function answer(row: DealRow, view: DealView | undefined): Promise<DealDto> {
-    if (view && 'createdAt' in view) return viewToDto(view, row.workflowId);
+    if (view && 'createdAt' in view) return viewToDto(view, row.workflowId, row.accountId);
     return toDto((await loadRow(row.id))!);
   }
 
   /** Start the deal's workflow (or join it) and wait until it has entered its first stage. */
   async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<void> {
-    const args: DealWorkflowArgs = { start: dealInputOf(row, proc) };
+    const args: DealWorkflowArgs = {
+      start: { ...dealInputOf(row, proc), evidence: await evidenceOf(db, row) },
+    };
     const startWorkflowOperation = new WithStartWorkflowOperation(DEAL_WORKFLOW_TYPE, {
       workflowId: row.workflowId,
       taskQueue: deps.taskQueue,

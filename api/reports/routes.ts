@@ -102,7 +102,8 @@ export const reportRoutes: FeatureRoutes = (registry, deps) => {
       description:
         'Deals with status `completed` and `closedAt` in `[from, to)` (default the last 30 days). A deal’s ' +
         'value is split equally between its distinct approved stages and, within a stage, by the role ' +
-        'weights, to whoever held each role when that stage was approved (a reassignment splits credit; ' +
+        'weights, to whoever held each role during that stage: a role handed over mid-stage is split by how ' +
+        'long each holder held it, so a person who left keeps what they earned before (a reassignment splits credit; ' +
         'a reworked stage counts once, its last approval). Summed per user and currency. Managers see ' +
         'only users in their reporting line (and themselves); ops see everyone. Ordered by currency, ' +
         'then credit (highest first), then user id; paged with `limit` and `cursor` like every list.',

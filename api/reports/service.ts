@@ -6,7 +6,13 @@ import { and, asc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'dr
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { dealEvents, deals, stageVisits, users } from '../../db/schema';
-import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
+import {
+  type CreditStage,
+  creditForDeal,
+  type Handover,
+  holderSpans,
+  mergeCredit,
+} from '../../domain/deal/credit';
 import { CURRENCY_PATTERN } from '../../domain/money';
 import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
 import { type DealScope, visibleDealsWhere } from '../auth/access';
@@ -350,12 +356,27 @@ export function createReportService(db: Db) {
       earnedInScope =
         ids.length === 0
           ? sql`false`
-          : inArray(
-              deals.id,
-              db
-                .selectDistinct({ id: stageVisits.dealId })
-                .from(stageVisits)
-                .where(and(approved, or(held('AR'), held('SR'), held('FR')))),
+          : or(
+              inArray(
+                deals.id,
+                db
+                  .selectDistinct({ id: stageVisits.dealId })
+                  .from(stageVisits)
+                  .where(and(approved, or(held('AR'), held('SR'), held('FR')))),
+              ),
+              // Someone who handed a role over keeps the credit earned before.
+              inArray(
+                deals.id,
+                db
+                  .selectDistinct({ id: dealEvents.dealId })
+                  .from(dealEvents)
+                  .where(
+                    and(
+                      eq(dealEvents.type, 'role.reassigned'),
+                      inArray(sql`${dealEvents.data}->>'from'`, ids),
+                    ),
+                  ),
+              ),
             );
     }
     const rows = await db
@@ -366,6 +387,8 @@ export function createReportService(db: Db) {
         stageKey: stageVisits.stageKey,
         holders: stageVisits.holders,
         weights: stageVisits.weights,
+        enteredAt: stageVisits.enteredAt,
+        exitedAt: stageVisits.exitedAt,
       })
       .from(deals)
       .innerJoin(stageVisits, and(eq(stageVisits.dealId, deals.id), approved))
@@ -381,6 +404,7 @@ export function createReportService(db: Db) {
       // creditForDeal keeps the last visit of a reworked stage: feed visits in the order they ended.
       .orderBy(asc(deals.id), asc(stageVisits.exitedAt), asc(stageVisits.visit));
 
+    const handovers = await handoversOf([...new Set(rows.map((r) => r.dealId))]);
     const perDeal = new Map<string, { value: number; currency: string; stages: CreditStage[] }>();
     for (const r of rows) {
       let d = perDeal.get(r.dealId);
@@ -392,6 +416,7 @@ export function createReportService(db: Db) {
         stageKey: r.stageKey,
         holders: r.holders as CreditStage['holders'],
         weights: r.weights as CreditStage['weights'],
+        spans: holderSpans(r.enteredAt.getTime(), r.exitedAt.getTime(), handovers.get(r.dealId) ?? []),
       });
     }
 
@@ -433,6 +458,28 @@ export function createReportService(db: Db) {
       from: period.from.toISOString(),
       to: period.to.toISOString(),
     };
+  }
+
+  /** Every role handover of these deals (`role.reassigned`), per deal. */
+  async function handoversOf(dealIds: string[]): Promise<Map<string, Handover[]>> {
+    const out = new Map<string, Handover[]>();
+    for (let i = 0; i < dealIds.length; i += 1000) {
+      const rows = await db
+        .select({ dealId: dealEvents.dealId, at: dealEvents.at, data: dealEvents.data })
+        .from(dealEvents)
+        .where(
+          and(inArray(dealEvents.dealId, dealIds.slice(i, i + 1000)), eq(dealEvents.type, 'role.reassigned')),
+        );
+      for (const r of rows) {
+        const d = r.data as { role?: unknown; from?: unknown; to?: unknown };
+        if (typeof d.from !== 'string' || typeof d.to !== 'string') continue;
+        if (d.role !== 'AR' && d.role !== 'SR' && d.role !== 'FR') continue;
+        const list = out.get(r.dealId) ?? [];
+        list.push({ role: d.role, from: d.from, to: d.to, at: r.at.getTime() });
+        out.set(r.dealId, list);
+      }
+    }
+    return out;
   }
 
   async function userNames(ids: string[]): Promise<Map<string, string>> {

@@ -25,7 +25,8 @@ import {
 import { statusNotice, taskNotice } from './notices';
 import { managerFollowsAr, rejectTarget, requiredFor, usersOf } from './policy';
 import { type DealWrite, emptyWrite } from './records';
-import { approversFor } from './rules';
+import { type Evidence, requirementsHold } from './requirements';
+import { approversFor, evaluateGate } from './rules';
 import { completionSummary, settle, weightsOf } from './transitions';
 import type { DealState, Directory, Money, RequiredApprover, Signoff } from './types';
 
@@ -298,3 +299,27 @@ export function applyCancel(
 }
 
 export type { Refusal };
+
+/**
+ * The deal's evidence changed (an attachment, a contact, a field): keep the newer snapshot and, when
+ * the current stage's sign-offs already pass its gate and its requirements now hold, complete it at
+ * once and move on. Nothing to write when the stage still waits.
+ */
+export function applyEvidence(
+  state: DealState,
+  evidence: Evidence,
+  directory: Directory,
+  now: number,
+): DealWrite {
+  const write = emptyWrite();
+  if (state.evidence && state.evidence.at > evidence.at) return write;
+  state.evidence = evidence;
+  const stage = state.stage;
+  if (!stage || stage.outcome || state.status !== 'active') return write;
+  const def = currentStageDef(state);
+  if (evaluateGate(def, stage.required, stage.signoffs) !== 'approved' || !requirementsHold(state, def))
+    return write;
+  stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };
+  settle(state, directory, now, write);
+  return write;
+}

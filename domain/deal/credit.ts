@@ -7,7 +7,9 @@
  * weight share goes to the user who held that role at that stage. So a user earns
  * `value × Σ(weight of each role they held at a stage) / N` over the N stages, and a reassignment
  * splits credit between the stages before and after it. A user holding two roles at a stage gets
- * both shares.
+ * both shares. When a role changed hands during a stage, its weight there is split by how long each
+ * holder held it (`holderSpans`): a person who left keeps what they earned before, the successor
+ * earns from then on.
  */
 
 type CreditRole = 'AR' | 'SR' | 'FR';
@@ -19,8 +21,55 @@ export interface CreditStage {
   stageKey: string;
   /** The stage's accountability share per role (they sum to 1 in a valid process definition). */
   weights: Partial<Record<CreditRole, number>>;
-  /** Who held each role at this stage. */
+  /** Who held each role at this stage (at its end). */
   holders: Record<CreditRole, string>;
+  /**
+   * When a role changed hands during the stage: each holder's share of the stage's time (summing
+   * to 1). The role's weight is split by these shares instead of going to `holders[role]` alone.
+   */
+  spans?: Partial<Record<CreditRole, { userId: string; share: number }[]>>;
+}
+
+/** A handover of a role, as the timeline records it (`role.reassigned`). */
+export interface Handover {
+  role: CreditRole;
+  from: string;
+  to: string;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/**
+ * Who held each role during a stage visit from `enteredAt` to `exitedAt` (epoch ms), and for what
+ * share of its time, from the deal's handovers (any order). A role that did not change hands during
+ * the visit is left out: its holder at the end earns all of it. A visit of no length gives the
+ * share to the holder at its end.
+ */
+export function holderSpans(
+  enteredAt: number,
+  exitedAt: number,
+  handovers: Handover[],
+): Partial<Record<CreditRole, { userId: string; share: number }[]>> {
+  const out: Partial<Record<CreditRole, { userId: string; share: number }[]>> = {};
+  const length = exitedAt - enteredAt;
+  if (!(length > 0)) return out;
+  for (const role of CREDIT_ROLES) {
+    const within = handovers
+      .filter((h) => h.role === role && h.at > enteredAt && h.at < exitedAt)
+      .sort((a, b) => a.at - b.at);
+    if (within.length === 0) continue;
+    const shares = new Map<string, number>();
+    let from = enteredAt;
+    let holder = within[0].from;
+    for (const h of within) {
+      shares.set(holder, (shares.get(holder) ?? 0) + (h.at - from) / length);
+      from = h.at;
+      holder = h.to;
+    }
+    shares.set(holder, (shares.get(holder) ?? 0) + (exitedAt - from) / length);
+    out[role] = [...shares.entries()].map(([userId, share]) => ({ userId, share }));
+  }
+  return out;
 }
 
 /** Round to cents, half away from zero, without the binary artefacts of `x * 100` (1.005 → 1.01). */
@@ -55,8 +104,14 @@ export function creditForDeal(value: number, stages: CreditStage[]): Record<stri
   for (const stage of last.values()) {
     for (const role of CREDIT_ROLES) {
       const weight = stage.weights[role];
+      if (typeof weight !== 'number' || !(weight > 0)) continue;
+      const spans = stage.spans?.[role];
+      if (spans?.length) {
+        for (const s of spans) shares.set(s.userId, (shares.get(s.userId) ?? 0) + (weight * s.share) / n);
+        continue;
+      }
       const userId = stage.holders[role];
-      if (typeof weight !== 'number' || !(weight > 0) || !userId) continue;
+      if (!userId) continue;
       shares.set(userId, (shares.get(userId) ?? 0) + weight / n);
     }
   }

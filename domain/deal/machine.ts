@@ -3,10 +3,17 @@
  * only orchestrates (timers, activities, messages). Nothing here does I/O or reads the clock:
  * `now` is always passed in.
  */
-import type { Approver, ProcessDefinition, StageDefinition, TriangleRole } from '../process/types';
+import type {
+  Approver,
+  ProcessDefinition,
+  Requirement,
+  StageDefinition,
+  TriangleRole,
+} from '../process/types';
 import { TRIANGLE_ROLES } from '../process/types';
 import { SYSTEM_ACTOR } from './events';
 import { allowsSamePerson, conflictingRoles } from './policy';
+import { checkRequirements, NO_EVIDENCE, requirementsHold } from './requirements';
 import { approversFor, evaluateGate, isTriangleRole, undecided } from './rules';
 import { dueAtFor, pauseClock, resumeClock } from './sla';
 import type {
@@ -225,7 +232,9 @@ export function applySignoff(
     ...(s.comment ? { comment: s.comment } : {}),
     at,
   });
-  const gate = evaluateGate(currentStageDef(state), stage.required, stage.signoffs);
+  const def = currentStageDef(state);
+  const gate = evaluateGate(def, stage.required, stage.signoffs);
+  if (gate === 'approved' && !requirementsHold(state, def)) return 'pending'; // waits for its evidence
   if (gate === 'approved') stage.outcome = { kind: 'approved', by: 'signers', at };
   if (gate === 'rejected') {
     stage.outcome = {
@@ -461,7 +470,9 @@ export function addRequired(
       stage.required.push(a);
     }
   }
-  const gate = evaluateGate(currentStageDef(state), stage.required, stage.signoffs);
+  const def = currentStageDef(state);
+  const gate = evaluateGate(def, stage.required, stage.signoffs);
+  if (gate === 'approved' && !requirementsHold(state, def)) return 'pending'; // waits for its evidence
   if (gate === 'approved' && !stage.outcome)
     stage.outcome = { kind: 'approved', by: 'signers', at: new Date(now).toISOString() };
   return gate;
@@ -506,6 +517,8 @@ export interface DealView {
     signoffs: StageVisit['signoffs'];
     waitingOn: { role: Approver; userId: string }[];
     decided: boolean;
+    /** The stage's requirements, met or missing, as the workflow knows them (runs since `deal-requires`). */
+    requirements?: { requirement: Requirement; label: string; met: boolean }[];
   };
   hold: DealState['hold'];
   seq: number;
@@ -545,6 +558,11 @@ export function dealView(state: DealState): DealView {
             signoffs: s.signoffs,
             waitingOn: waitingOn(state),
             decided: s.outcome !== null,
+            ...(state.gatesAskEvidence && def.requires?.length
+              ? {
+                  requirements: checkRequirements(def, state.evidence ?? NO_EVIDENCE),
+                }
+              : {}),
           }
         : null,
     hold: state.hold,

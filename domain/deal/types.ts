@@ -4,6 +4,7 @@
  */
 import type { Approver, ProcessDefinition, TriangleRole } from '../process/types';
 import type { DealProjection, DealWrite } from './records';
+import type { Evidence } from './requirements';
 
 export type DealStatus = 'active' | 'on_hold' | 'completed' | 'lost' | 'cancelled';
 export const DEAL_STATUSES: readonly DealStatus[] = ['active', 'on_hold', 'completed', 'lost', 'cancelled'];
@@ -99,6 +100,8 @@ export interface DealInput {
   definition: ProcessDefinition;
   createdBy: string;
   createdAt: string;
+  /** What the deal has for stage requirements at creation (the account's decision chain). */
+  evidence?: Evidence;
 }
 
 /**
@@ -146,6 +149,13 @@ export interface DealState extends DealInput {
   recentUpdates?: string[];
   /** Outbox rows written but whose delivery has not been started yet. */
   pendingDeliveries?: string[];
+  /**
+   * Set by runs since the `deal-requires` patch: a stage completes only when its `requires` hold
+   * too. Unset in older runs, which complete on sign-offs alone.
+   */
+  gatesAskEvidence?: boolean;
+  /** What the deal has for stage requirements, as the API last told it. */
+  evidence?: Evidence;
 }
 
 /** What a finished deal workflow returns. */

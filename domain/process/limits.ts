@@ -25,6 +25,10 @@ export const DEFINITION_LIMITS = {
   nameLength: 200,
   /** Characters of a gate code. */
   gateLength: 32,
+  /** Requirements (`requires`) of one stage. */
+  requires: 10,
+  /** Characters of an attachment kind a requirement names. */
+  attachmentKindLength: 64,
 } as const;
 
 /** The longest duration (`within`, `remind`, `escalate.after`): one year of 365 days. */

@@ -73,6 +73,33 @@ export interface StageSla {
   escalate?: EscalationLevel[];
 }
 
+/** The buying roles a `decisionChain` requirement may name (as on an account's contacts). */
+export const REQUIREMENT_BUYING_ROLES = [
+  'decision_maker',
+  'influencer',
+  'user',
+  'gatekeeper',
+  'buyer',
+] as const;
+/** The fields a `field` requirement may name: it is met once the field has a value. */
+export const REQUIREMENT_FIELD_PATHS = [
+  'deal.expectedCloseDate',
+  'account.industry',
+  'account.region',
+] as const;
+
+/**
+ * Evidence a stage asks for before it can complete (besides its sign-off rule):
+ * - `decisionChain`: each listed buying role has at least `minKnownStance` contacts on the deal's
+ *   account whose stance is known (not `unknown`);
+ * - `field`: the field at `path` has a value;
+ * - `attachment`: the deal carries an attachment of this kind.
+ */
+export type Requirement =
+  | { decisionChain: { roles: (typeof REQUIREMENT_BUYING_ROLES)[number][]; minKnownStance: number } }
+  | { field: { path: (typeof REQUIREMENT_FIELD_PATHS)[number] } }
+  | { attachment: { kind: string } };
+
 export interface StageDefinition {
   key: string;
   name: LocalizedText;
@@ -86,6 +113,8 @@ export interface StageDefinition {
   weights: Partial<Record<TriangleRole, number>>;
   /** Stage key to send the deal back to on rejection (not forward), or `lost`. Default `lost`. */
   onReject?: string;
+  /** Evidence the stage needs, checked with its sign-off rule: both must hold for it to complete. */
+  requires?: Requirement[];
 }
 
 /**

@@ -213,7 +213,222 @@ function managerCommand(
   } satisfies MatrixEntry;
 }
 
+// --- accounts, contacts, attachments, offboarding ---
+
+/** An account of our team (AR=ar, SR=sr, FR=fr), with one contact owned by ar. */
+async function ourAccount(f: Fixture): Promise<{ id: string; contactId: string }> {
+  const res = await request(app.app)
+    .post('/accounts')
+    .set(f.users.manager.auth)
+    .send({ name: `Matrix account ${randomUUID()}`, team: ourTriangle(f) });
+  expect(res.status).toBe(201);
+  const contact = await request(app.app)
+    .post(`/accounts/${res.body.id}/contacts`)
+    .set(f.users.ar.auth)
+    .send({ name: 'Matrix contact', buyingRole: 'decision_maker', ownerId: f.users.ar.id });
+  expect(contact.status).toBe(201);
+  return { id: res.body.id, contactId: contact.body.id };
+}
+const accountVars = async (f: Fixture): Promise<Vars> => ({ id: (await ourAccount(f)).id });
+const contactVars = async (f: Fixture): Promise<Vars> => ({ id: (await ourAccount(f)).contactId });
+/** A member of our team who is about to leave (offboarding revokes their tokens). */
+async function leaver(f: Fixture): Promise<TestUser> {
+  return createUser(world, { id: `mx-leaver-${randomUUID().slice(0, 6)}`, managerId: f.users.manager.id });
+}
+const READ_ONLY = { na: 'reading needs only visibility' } as const;
+const ANY_VIEWER = { na: 'anyone who sees it may do this' } as const;
+const attachment = {
+  kind: 'margin-sheet',
+  filename: 'm.csv',
+  contentType: 'text/csv',
+  content: Buffer.from('1,2').toString('base64'),
+};
+
+const ACCOUNT_MATRIX: MatrixEntry[] = [
+  {
+    route: 'POST /accounts',
+    body: (f) => ({ name: `Matrix new ${randomUUID()}`, team: { AR: f.users.ar.id } }),
+    anonymous: 401,
+    // A member may create an account only with themselves on its team; any manager may.
+    otherMember: 403,
+    otherManager: 201,
+    wrongRole: { as: 'sr', status: 403 },
+    right: [
+      { as: 'ar', status: 201 },
+      { as: 'manager', status: 201 },
+      { as: 'ops', status: 201 },
+    ],
+  },
+  {
+    route: 'GET /accounts',
+    setup: accountVars,
+    query: { limit: '200' },
+    anonymous: 401,
+    otherMember: { status: 200, check: (res, _f, v) => expect(ids(res)).not.toContain(v.id) },
+    otherManager: { status: 200, check: (res, _f, v) => expect(ids(res)).not.toContain(v.id) },
+    wrongRole: READ_ONLY,
+    right: [
+      { as: 'ar', status: 200, check: (res, _f, v) => expect(ids(res)).toContain(v.id) },
+      { as: 'director', status: 200, check: (res, _f, v) => expect(ids(res)).toContain(v.id) },
+    ],
+  },
+  {
+    route: 'GET /accounts/:id',
+    setup: accountVars,
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: READ_ONLY,
+    right: [
+      { as: 'ar', status: 200 },
+      { as: 'director', status: 200 },
+      { as: 'ops', status: 200 },
+    ],
+  },
+  {
+    route: 'PATCH /accounts/:id',
+    setup: accountVars,
+    body: { tier: 'core' },
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: { as: 'ar', status: 403 },
+    right: [
+      { as: 'manager', status: 200 },
+      { as: 'ops', status: 200 },
+    ],
+  },
+  {
+    route: 'POST /accounts/:id/contacts',
+    setup: accountVars,
+    body: { name: 'New contact', buyingRole: 'user' },
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    // A member may not give a relationship to someone else.
+    wrongRole: {
+      as: 'sr',
+      status: 403,
+      body: (f) => ({ name: 'X', buyingRole: 'user', ownerId: f.users.ar.id }),
+    },
+    right: [
+      { as: 'sr', status: 201 },
+      { as: 'manager', status: 201 },
+    ],
+  },
+  {
+    route: 'PATCH /contacts/:id',
+    setup: contactVars,
+    body: { stance: 'neutral' },
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: { as: 'sr', status: 403, body: (f) => ({ ownerId: f.users.sr.id }) },
+    right: [
+      { as: 'ar', status: 200 },
+      { as: 'manager', status: 200, body: (f) => ({ ownerId: f.users.sr.id }) },
+    ],
+  },
+  {
+    route: 'POST /contacts/:id/interactions',
+    setup: contactVars,
+    body: { at: '2026-11-20T10:00:00Z', kind: 'call', summary: 'Matrix call' },
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: ANY_VIEWER,
+    right: { as: 'ar', status: 201 },
+  },
+  {
+    route: 'GET /contacts/:id/interactions',
+    setup: contactVars,
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: READ_ONLY,
+    right: { as: 'fr', status: 200 },
+  },
+  {
+    route: 'POST /deals/:id/attachments',
+    setup: freshDeal,
+    body: attachment,
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: ANY_VIEWER,
+    right: [
+      { as: 'sr', status: 201 },
+      { as: 'manager', status: 201 },
+    ],
+  },
+  {
+    route: 'GET /deals/:id/attachments',
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: READ_ONLY,
+    right: { as: 'fr', status: 200 },
+  },
+  {
+    route: 'GET /deals/:id/attachments/:attachmentId',
+    setup: async (f) => {
+      const id = await f.newDeal();
+      const res = await request(app.app)
+        .post(`/deals/${id}/attachments`)
+        .set(f.users.ar.auth)
+        .send(attachment);
+      expect(res.status).toBe(201);
+      return { id, attachmentId: res.body.id };
+    },
+    anonymous: 401,
+    otherMember: 404,
+    otherManager: 404,
+    wrongRole: READ_ONLY,
+    right: { as: 'fr', status: 200 },
+  },
+  {
+    route: 'POST /users/:id/offboard',
+    setup: async (f) => ({ id: (await leaver(f)).id }),
+    body: (f) => ({ successor: f.users.spare.id, reason: 'leaves the company' }),
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    // Only an admin or the person's manager: not ops, not a teammate.
+    wrongRole: [
+      { as: 'ops', status: 403 },
+      { as: 'ar', status: 403 },
+    ],
+    right: [
+      { as: 'manager', status: 200 },
+      { as: 'director', status: 200 },
+      { as: 'admin', status: 200 },
+    ],
+  },
+  {
+    route: 'GET /users/:id/offboard',
+    setup: async (f) => {
+      const who = await leaver(f);
+      const res = await request(app.app)
+        .post(`/users/${who.id}/offboard`)
+        .set(f.users.admin.auth)
+        .send({ successor: f.users.spare.id, reason: 'leaves the company' });
+      expect(res.status).toBe(200);
+      return { id: who.id };
+    },
+    anonymous: 401,
+    otherMember: 403,
+    otherManager: 403,
+    wrongRole: { as: 'ar', status: 403 },
+    right: [
+      { as: 'ops', status: 200 },
+      { as: 'manager', status: 200 },
+      { as: 'admin', status: 200 },
+    ],
+  },
+];
+
 const MATRIX: MatrixEntry[] = [
+  ...ACCOUNT_MATRIX,
   // --- operability (public) ---
   publicRoute('GET /healthz'),
   publicRoute('GET /readyz'),
@@ -978,7 +1193,8 @@ describe('the matrix', () => {
     for (const entry of dealRoutes) {
       const { method, path } = routeOf(entry);
       for (const id of [randomUUID(), 'not-a-deal', "1' or '1'='1", 'with spaces', '名字']) {
-        const res = await send(method, fillPath(path, { id }), 'ops', buildBody(entry.body, { id }));
+        const vars = { id, attachmentId: randomUUID() };
+        const res = await send(method, fillPath(path, vars), 'ops', buildBody(entry.body, vars));
         expect({ route: entry.route, id, status: res.status }).toEqual({
           route: entry.route,
           id,

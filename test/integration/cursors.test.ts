@@ -12,6 +12,7 @@ import { applyDefinition, createOrg, startWorld, triangleOf, type World } from '
 let world: World;
 let org: Awaited<ReturnType<typeof createOrg>>;
 let dealId: string;
+let contactId: string;
 
 beforeAll(async () => {
   world = await startWorld();
@@ -22,6 +23,16 @@ beforeAll(async () => {
   const res = await dealApi(world).createOn(org.manager, key, triangleOf(org));
   expect(res.status).toBe(201);
   dealId = res.body.id;
+  const account = await request(world.app)
+    .post('/accounts')
+    .set(org.manager.auth)
+    .send({ name: `Cursors ${world.ns}`, team: { AR: org.ar.id } });
+  const contact = await request(world.app)
+    .post(`/accounts/${account.body.id}/contacts`)
+    .set(org.manager.auth)
+    .send({ name: 'Cursor contact', buyingRole: 'user' });
+  expect(contact.status).toBe(201);
+  contactId = contact.body.id;
 });
 
 afterAll(async () => {
@@ -60,12 +71,17 @@ const SHAPES: Record<string, Record<string, Kind>> = {
   '/notifications/failed': { t: 'ts6', i: 'text', c: 'text' },
   '/process-definitions': { key: 'text' },
   '/reports/credit': { currency: 'currency', credit: 'number', userId: 'text' },
+  '/accounts': { name: 'text', id: 'uuid' },
+  '/contacts/{id}/interactions': { at: 'ts3', id: 'int' },
 };
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 function urlOf(path: string): string {
-  return path.replace('/deals/{id}', `/deals/${dealId}`).replace('/users/{id}', `/users/${org.ops.id}`);
+  return path
+    .replace('/deals/{id}', `/deals/${dealId}`)
+    .replace('/users/{id}', `/users/${org.ops.id}`)
+    .replace('/contacts/{id}', `/contacts/${contactId}`);
 }
 
 function sampleOf(shape: Record<string, Kind>): Record<string, unknown> {

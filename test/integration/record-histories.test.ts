@@ -510,3 +510,29 @@ test('approvers follow the org chart: the AR’s manager changes while the deal 
   });
   await recordHistory(world.client, 'approvers-follow-org-chart', workflowIdForDeal(dealId));
 });
+
+test('evidence: a stage signed off waits for its required attachment, then completes when the evidence Update arrives', async () => {
+  const key = await define({
+    key: 'rec-evidence',
+    name: { en: 'Evidence', zh: '证据' },
+    stages: [
+      soloStage('atb', { gate: 'ATB', requires: [{ attachment: { kind: 'margin-sheet' } }] }),
+      soloStage('close'),
+    ],
+  });
+  const deal = await newDeal(key);
+  const signed = await api.sign(org.ar, deal.id, { stage: 'atb' });
+  expect(signed.body.stage).toMatchObject({ key: 'atb', requirements: [{ met: false }] });
+  const attached = await request(world.app)
+    .post(`/deals/${deal.id}/attachments`)
+    .set(org.ar.auth)
+    .send({
+      kind: 'margin-sheet',
+      filename: 'margin.csv',
+      content: Buffer.from('80,100').toString('base64'),
+    });
+  expect(attached.status).toBe(201);
+  expect((await api.get(org.ar, deal.id)).body.stage.key).toBe('close');
+  expect((await api.sign(org.ar, deal.id, { stage: 'close' })).body.status).toBe('completed');
+  await recordHistory(world.client, 'evidence-attachment', workflowIdForDeal(deal.id));
+});

@@ -439,22 +439,54 @@ describe('GET /reports/sla', () => {
   });
 });
 
+/**
+ * The CNY rows of this file's deals. d1 CNY 3000 (1000 per stage): ar 500+400+200, fr 200+600,
+ * sr 500 (qualify) and sr2 200 (close); SR's 400 at `bid` is split by how long each held it (sr
+ * until the reassignment, sr2 after). d3 CNY 1500 (500 per stage): ar 550, sr 550, fr 400.
+ */
+async function cnyCredit() {
+  const events = (await get(`/deals/${d.d1}/timeline`, org.ops, { limit: '200' })).body.items as {
+    type: string;
+    stage: string | null;
+    at: string;
+    data: { stage?: string };
+  }[];
+  const at = (pick: (e: (typeof events)[number]) => boolean) => Date.parse(events.find(pick)!.at);
+  const entered = at((e) => e.type === 'stage.entered' && e.stage === 'bid');
+  const handed = at((e) => e.type === 'role.reassigned');
+  const exited = at((e) => e.type === 'stage.completed' && e.data.stage === 'bid');
+  const share = (handed - entered) / (exited - entered);
+  const cents = (x: number) => Math.round(x * 100) / 100;
+  const rows = [
+    { userId: org.ar.id, name: 'ar', currency: 'CNY', credit: 1650, deals: 2 },
+    { userId: org.fr.id, name: 'fr', currency: 'CNY', credit: 1200, deals: 2 },
+    { userId: org.sr.id, name: 'sr', currency: 'CNY', credit: cents(1050 + 400 * share), deals: 2 },
+    { userId: sr2.id, name: 'sr2', currency: 'CNY', credit: cents(200 + 400 * (1 - share)), deals: 1 },
+  ];
+  return rows.sort((a, b) => b.credit - a.credit || (a.userId < b.userId ? -1 : 1));
+}
+
+/** Credits within a cent of the expected (each deal's share is rounded on its own). */
+function expectCredit(items: { credit: number }[], expected: { credit: number }[]) {
+  expect(items.map((i) => ({ ...i, credit: 0 }))).toEqual(expected.map((i) => ({ ...i, credit: 0 })));
+  items.forEach((i, n) => {
+    expect(Math.abs(i.credit - expected[n].credit)).toBeLessThanOrEqual(0.011);
+  });
+}
+
 describe('GET /reports/credit', () => {
   test('credit per user and currency; a reassignment splits the role’s credit between its holders', async () => {
     const res = await get('/reports/credit', org.manager, { ...period(), processKey });
     expect(res.status).toBe(200);
-    // d1 CNY 3000 (1000 per stage): ar 500+400+200, sr 500 (qualify), sr2 400+200, fr 200+600.
-    // d3 CNY 1500 (500 per stage): ar 550, sr 550, fr 400.
     // d2 USD 6000 (2000 per stage): ar 2200, sr 2200, rep-b 1600 — not in this manager's scope.
-    expect(res.body).toEqual({
-      items: [
-        { userId: org.ar.id, name: 'ar', currency: 'CNY', credit: 1650, deals: 2 },
-        { userId: org.fr.id, name: 'fr', currency: 'CNY', credit: 1200, deals: 2 },
-        { userId: org.sr.id, name: 'sr', currency: 'CNY', credit: 1050, deals: 2 },
-        { userId: sr2.id, name: 'sr2', currency: 'CNY', credit: 600, deals: 1 },
-        { userId: org.ar.id, name: 'ar', currency: 'USD', credit: 2200, deals: 1 },
-        { userId: org.sr.id, name: 'sr', currency: 'USD', credit: 2200, deals: 1 },
-      ],
+    const expected = [
+      ...(await cnyCredit()),
+      { userId: org.ar.id, name: 'ar', currency: 'USD', credit: 2200, deals: 1 },
+      { userId: org.sr.id, name: 'sr', currency: 'USD', credit: 2200, deals: 1 },
+    ];
+    expectCredit(res.body.items, expected);
+    expect({ ...res.body, items: [] }).toEqual({
+      items: [],
       nextCursor: null,
       ...period(),
       to: res.body.to,
@@ -470,11 +502,8 @@ describe('GET /reports/credit', () => {
 
   test('ops see everyone (credits add up to the deal values); another team’s manager only their member', async () => {
     const ops = await get('/reports/credit', org.ops, { ...period(), processKey });
-    expect(ops.body.items).toEqual([
-      { userId: org.ar.id, name: 'ar', currency: 'CNY', credit: 1650, deals: 2 },
-      { userId: org.fr.id, name: 'fr', currency: 'CNY', credit: 1200, deals: 2 },
-      { userId: org.sr.id, name: 'sr', currency: 'CNY', credit: 1050, deals: 2 },
-      { userId: sr2.id, name: 'sr2', currency: 'CNY', credit: 600, deals: 1 },
+    expectCredit(ops.body.items, [
+      ...(await cnyCredit()),
       { userId: org.ar.id, name: 'ar', currency: 'USD', credit: 2200, deals: 1 },
       { userId: org.sr.id, name: 'sr', currency: 'USD', credit: 2200, deals: 1 },
       { userId: repB.id, name: 'rep-b', currency: 'USD', credit: 1600, deals: 1 },
@@ -483,7 +512,7 @@ describe('GET /reports/credit', () => {
       ops.body.items
         .filter((i: { currency: string }) => i.currency === c)
         .reduce((a: number, i: { credit: number }) => a + i.credit, 0);
-    expect(sum('CNY')).toBe(3000 + 1500);
+    expect(sum('CNY')).toBeCloseTo(3000 + 1500, 1);
     expect(sum('USD')).toBe(6000);
 
     const teamB = await get('/reports/credit', mgrB, { ...period(), processKey });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDefinitionText } from '../../definitions/parse';
-import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
+import { type CreditStage, creditForDeal, holderSpans, mergeCredit } from '../../domain/deal/credit';
 import type { ProcessDefinition } from '../../domain/process/types';
 
 const H = { AR: 'alice', SR: 'sam', FR: 'fred' };
@@ -189,5 +189,35 @@ describe('mergeCredit', () => {
     const d2 = creditForDeal(500, [st('x', { AR: 0.5, SR: 0.3, FR: 0.2 }, { AR: 'sam' })]);
     // d2: sam holds AR and SR → 0.8 × 500 = 400, fred 0.2 × 500 = 100.
     expect(mergeCredit(d1, d2)).toEqual({ alice: 500, fred: 300, sam: 700 });
+  });
+});
+
+describe('credit across a handover during a stage', () => {
+  it('splits the role’s weight by how long each holder held it', () => {
+    const spans = holderSpans(0, 1000, [{ role: 'SR', from: 'sam', to: 'sue', at: 250 }]);
+    expect(spans).toEqual({
+      SR: [
+        { userId: 'sam', share: 0.25 },
+        { userId: 'sue', share: 0.75 },
+      ],
+    });
+    const credit = creditForDeal(1000, [{ ...st('bid', { AR: 0.5, SR: 0.5 }, { SR: 'sue' }), spans }]);
+    expect(credit).toEqual({ alice: 500, sam: 125, sue: 375 });
+  });
+
+  it('ignores handovers outside the visit and zero-length visits', () => {
+    expect(holderSpans(100, 200, [{ role: 'AR', from: 'a', to: 'b', at: 50 }])).toEqual({});
+    expect(holderSpans(100, 100, [{ role: 'AR', from: 'a', to: 'b', at: 100 }])).toEqual({});
+  });
+
+  it('follows several handovers, back and forth', () => {
+    const spans = holderSpans(0, 100, [
+      { role: 'FR', from: 'b', to: 'a', at: 60 },
+      { role: 'FR', from: 'a', to: 'b', at: 20 },
+    ]);
+    expect(spans.FR).toEqual([
+      { userId: 'a', share: 0.2 + 0.4 },
+      { userId: 'b', share: 0.4 },
+    ]);
   });
 });

@@ -16,6 +16,7 @@ import {
 import {
   applyAmend,
   applyCancel,
+  applyEvidence,
   applyHold,
   applyReassign,
   applyResume,
@@ -32,10 +33,12 @@ import {
   dealView,
   type Refusal,
 } from '../../domain/deal/machine';
+import { evidenceProblem } from '../../domain/deal/requirements';
 import type { DealState, Directory } from '../../domain/deal/types';
 import {
   amendUpdate,
   cancelUpdate,
+  evidenceUpdate,
   holdUpdate,
   REFUSAL_FAILURE_TYPE,
   reassignUpdate,
@@ -79,6 +82,11 @@ interface CommandSpec<A, R> {
   run(a: A): Promise<R>;
   /** The answer to a retry of a command already applied in an earlier run. */
   replayed(a: A): R;
+  /**
+   * Whether its id is remembered against retries (default). Evidence is not: it is a snapshot, and
+   * many of them must not push the ids of real commands out of the bounded memory.
+   */
+  remember?: boolean;
 }
 
 export function registerCommands(ctx: CommandContext): void {
@@ -99,7 +107,7 @@ export function registerCommands(ctx: CommandContext): void {
           const r = spec.check(a);
           if (r) refuse(r);
           const result = await spec.run(a);
-          if (id) {
+          if (id && spec.remember !== false) {
             recent().push(id);
             if (recent().length > MAX_RECENT_UPDATES)
               recent().splice(0, recent().length - MAX_RECENT_UPDATES);
@@ -202,6 +210,24 @@ export function registerCommands(ctx: CommandContext): void {
     run: async (a) => {
       const directory = await ctx.directory();
       await writer.command(applyAmend(state, a, directory, Date.now()));
+      return view();
+    },
+    replayed: view,
+  });
+
+  command(evidenceUpdate, {
+    args: (a) => {
+      const shape = actorArgsProblem(a);
+      if (shape) return shape;
+      const problem = evidenceProblem((a as { evidence?: unknown }).evidence);
+      return problem ? { code: 'invalid', message: problem, field: 'evidence' } : null;
+    },
+    check: () => checkActiveOrHeld(state),
+    remember: false,
+    run: async (a) => {
+      const directory = await ctx.directory();
+      const write = applyEvidence(state, a.evidence, directory, Date.now());
+      if (write.events.length) await writer.command(write);
       return view();
     },
     replayed: view,

@@ -12,6 +12,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -36,9 +37,16 @@ import { DealLock } from './lock';
 import { searchAttributeSync } from './visibility';
 import { DealWriter } from './writer';
 
+export const DEAL_REQUIRES_PATCH = 'deal-requires';
+
 export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
   const options = args.options ?? {};
   const state: DealState = 'start' in args ? initialState(args.start) : carriedState(args.carried);
+  // Runs since this patch: a stage completes only when its `requires` hold too (see requirements.ts).
+  if (patched(DEAL_REQUIRES_PATCH)) {
+    state.gatesAskEvidence = true;
+    if ('start' in args && args.start.evidence) state.evidence = args.start.evidence;
+  }
   const lock = new DealLock();
   const writer = new DealWriter(state);
   const syncSearchAttributes = searchAttributeSync(state);

@@ -4,6 +4,103 @@
  */
 
 export interface paths {
+    "/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the accounts the caller may see, by name
+         * @description Filters: `tier`; `owner` (a user holding an account-team role); `text` (part of the name, industry or region). Paged with `limit` and `cursor`.
+         */
+        get: operations["getAccounts"];
+        put?: never;
+        /**
+         * Create an account (managers, ops, and members who put themselves on its team)
+         * @description The account team (AR, SR, FR) holds the account apart from any deal: three different people (400 `body.team.<role>`). 409 when an account of that name exists.
+         */
+        post: operations["postAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One account: its deals and their totals, who held each role over time, its decision chain */
+        get: operations["getAccountsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an account or its team (ops and the managers who see it)
+         * @description A team change is kept in the account’s role history with its `reason`; the team stays three different people (400 `body.team.<role>`).
+         */
+        patch: operations["patchAccountsById"];
+        trace?: never;
+    };
+    "/accounts/{id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a contact to the account’s decision chain (anyone who sees the account) */
+        post: operations["postAccountsByIdContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a contact: role in the decision, stance, influence, relationship owner */
+        patch: operations["patchContactsById"];
+        trace?: never;
+    };
+    "/contacts/{id}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contact’s interactions, newest first */
+        get: operations["getContactsByIdInteractions"];
+        put?: never;
+        /** Log a meeting, call, visit or email with a contact */
+        post: operations["postContactsByIdInteractions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/deals": {
         parameters: {
             query?: never;
@@ -41,6 +138,44 @@ export interface paths {
         head?: never;
         /** Amend the deal value (re-evaluates conditional approvers) */
         patch: operations["patchDealsById"];
+        trace?: never;
+    };
+    "/deals/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deal’s attachments (without their content) */
+        get: operations["getDealsByIdAttachments"];
+        put?: never;
+        /**
+         * Attach a file to a deal (anyone who sees the deal)
+         * @description The file is sent base64 in `content` (at most 524288 bytes decoded) and stored in Postgres. A stage that requires an attachment of this `kind`, and whose sign-offs are in, completes at once.
+         */
+        post: operations["postDealsByIdAttachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deals/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment */
+        get: operations["getDealsByIdAttachmentsByAttachmentId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/deals/{id}/cancel": {
@@ -414,7 +549,7 @@ export interface paths {
         };
         /**
          * Credit per user and currency for deals completed in the period
-         * @description Deals with status `completed` and `closedAt` in `[from, to)` (default the last 30 days). A deal’s value is split equally between its distinct approved stages and, within a stage, by the role weights, to whoever held each role when that stage was approved (a reassignment splits credit; a reworked stage counts once, its last approval). Summed per user and currency. Managers see only users in their reporting line (and themselves); ops see everyone. Ordered by currency, then credit (highest first), then user id; paged with `limit` and `cursor` like every list.
+         * @description Deals with status `completed` and `closedAt` in `[from, to)` (default the last 30 days). A deal’s value is split equally between its distinct approved stages and, within a stage, by the role weights, to whoever held each role during that stage: a role handed over mid-stage is split by how long each holder held it, so a person who left keeps what they earned before (a reassignment splits credit; a reworked stage counts once, its last approval). Summed per user and currency. Managers see only users in their reporting line (and themselves); ops see everyone. Ordered by currency, then credit (highest first), then user id; paged with `limit` and `cursor` like every list.
          */
         get: operations["getReportsCredit"];
         put?: never;
@@ -508,6 +643,27 @@ export interface paths {
          * @description `active: false` refuses every token of the user at once (401) until `active: true` restores them. Admins cannot deactivate themselves (409).
          */
         patch: operations["patchUsersById"];
+        trace?: never;
+    };
+    "/users/{id}/offboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report of a person’s offboarding (ops, admins and their managers) */
+        get: operations["getUsersByIdOffboard"];
+        put?: never;
+        /**
+         * Offboard a person: everything they hold passes to a successor (admin or their manager)
+         * @description Moves every role on their running deals (each deal records `role.reassigned` with the reason), their account-team roles and their contact relationships to `successor`, revokes their tokens and ends their delegations. It runs as a workflow with retries: 200 with the report when it finished within the request, 202 with the report so far otherwise (read it again with GET). What could not move is listed with the reason. Calling it again does nothing more and answers the same report (409 when it names another successor).
+         */
+        post: operations["postUsersByIdOffboard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/users/{id}/tokens": {
@@ -650,6 +806,147 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Account: {
+            createdAt: string;
+            id: string;
+            industry: string | null;
+            name: string;
+            notes: string | null;
+            region: string | null;
+            team: {
+                AR: string | null;
+                FR: string | null;
+                SR: string | null;
+            };
+            /** @enum {string} */
+            tier: "strategic" | "core" | "growth" | "general";
+            updatedAt: string;
+        };
+        AccountDetail: {
+            contacts: components["schemas"]["Contact"][];
+            createdAt: string;
+            /** @description The deals on this account the caller may see (the newest 200 open and 200 closed) */
+            deals: {
+                closed: {
+                    closedAt: string | null;
+                    createdAt: string;
+                    id: string;
+                    stage: string | null;
+                    /** @enum {string} */
+                    status: "active" | "on_hold" | "completed" | "lost" | "cancelled";
+                    title: string;
+                    triangle: {
+                        AR: string;
+                        FR: string;
+                        SR: string;
+                    };
+                    value: {
+                        amount: number;
+                        currency: string;
+                    };
+                }[];
+                open: {
+                    closedAt: string | null;
+                    createdAt: string;
+                    id: string;
+                    stage: string | null;
+                    /** @enum {string} */
+                    status: "active" | "on_hold" | "completed" | "lost" | "cancelled";
+                    title: string;
+                    triangle: {
+                        AR: string;
+                        FR: string;
+                        SR: string;
+                    };
+                    value: {
+                        amount: number;
+                        currency: string;
+                    };
+                }[];
+                /** @description Count and total value of the deals by status and currency */
+                totals: {
+                    count: number;
+                    currency: string;
+                    status: string;
+                    total: number;
+                }[];
+            };
+            decisionChain: {
+                contacts: {
+                    /** @enum {string} */
+                    buyingRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer";
+                    id: string;
+                    influence: number;
+                    name: string;
+                    ownerId: string | null;
+                    /** @enum {string} */
+                    stance: "supporter" | "neutral" | "opponent" | "unknown";
+                    title: string | null;
+                }[];
+                /** @enum {string} */
+                role: "decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer";
+            }[];
+            id: string;
+            industry: string | null;
+            name: string;
+            notes: string | null;
+            region: string | null;
+            roleHistory: {
+                /** @description Who held each account-team role, and when */
+                account: {
+                    reason: string | null;
+                    /** @enum {string} */
+                    role: "AR" | "SR" | "FR";
+                    since: string;
+                    until: string | null;
+                    userId: string;
+                }[];
+                /** @description Who held each role on its deals, and when */
+                deals: {
+                    dealId: string;
+                    reason: string | null;
+                    /** @enum {string} */
+                    role: "AR" | "SR" | "FR";
+                    since: string;
+                    until: string | null;
+                    userId: string;
+                }[];
+            };
+            team: {
+                AR: string | null;
+                FR: string | null;
+                SR: string | null;
+            };
+            /** @enum {string} */
+            tier: "strategic" | "core" | "growth" | "general";
+            updatedAt: string;
+        };
+        Attachment: {
+            contentType: string;
+            createdAt: string;
+            createdBy: string;
+            dealId: string;
+            filename: string;
+            id: string;
+            kind: string;
+            sha256: string;
+            size: number;
+        };
+        Contact: {
+            accountId: string;
+            /** @enum {string} */
+            buyingRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer";
+            createdAt: string;
+            department: string | null;
+            id: string;
+            influence: number;
+            name: string;
+            ownerId: string | null;
+            /** @enum {string} */
+            stance: "supporter" | "neutral" | "opponent" | "unknown";
+            title: string | null;
+            updatedAt: string;
+        };
         CreditReport: {
             from: string;
             items: {
@@ -704,6 +1001,41 @@ export interface components {
             reminder?: ("inbox" | "email" | "webhook")[];
             status?: ("inbox" | "email" | "webhook")[];
             task?: ("inbox" | "email" | "webhook")[];
+        };
+        Offboarding: {
+            delegationsEnded: number;
+            finishedAt: string | null;
+            moved: {
+                accounts: {
+                    id: string;
+                    /** @enum {string} */
+                    role: "AR" | "SR" | "FR";
+                }[];
+                contacts: {
+                    id: string;
+                }[];
+                deals: {
+                    id: string;
+                    /** @enum {string} */
+                    role: "AR" | "SR" | "FR";
+                }[];
+            };
+            /** @description Left for a manager to resolve, with the reason (e.g. the three-people rule) */
+            notMoved: {
+                id: string;
+                /** @enum {string} */
+                kind: "deal" | "account" | "contact";
+                reason: string;
+                role: string | null;
+            }[];
+            reason: string;
+            requestedBy: string;
+            startedAt: string;
+            /** @enum {string} */
+            status: "running" | "completed";
+            successorId: string;
+            tokensRevoked: number;
+            userId: string;
         };
         PipelineReport: {
             /** @description When the report was computed */
@@ -775,6 +1107,19 @@ export interface components {
                     zh: string;
                 };
                 onReject?: string;
+                requires?: {
+                    attachment?: {
+                        kind: string;
+                    };
+                    decisionChain?: {
+                        minKnownStance: number;
+                        roles: ("decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer")[];
+                    };
+                    field?: {
+                        /** @enum {string} */
+                        path: "deal.expectedCloseDate" | "account.industry" | "account.region";
+                    };
+                }[];
                 rule: ("all" | "any") | {
                     atLeast: number;
                 } | {
@@ -882,6 +1227,866 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAccounts: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s `nextCursor` */
+                cursor?: string;
+                /** @description Page size (1..200, default 50) */
+                limit?: number;
+                /** @description A user holding a role on the account team */
+                owner?: string;
+                /** @description Part of the name, industry or region */
+                text?: string;
+                tier?: "strategic" | "core" | "growth" | "general";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Account"][];
+                        /** @description Cursor for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    industry?: string;
+                    name: string;
+                    notes?: string;
+                    region?: string;
+                    /** @description The account team: AR, SR and FR, three different people; null clears a role */
+                    team?: {
+                        AR?: string | null;
+                        FR?: string | null;
+                        SR?: string | null;
+                    };
+                    /**
+                     * @default general
+                     * @enum {string}
+                     */
+                    tier?: "strategic" | "core" | "growth" | "general";
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchAccountsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    industry?: string | null;
+                    name?: string;
+                    notes?: string | null;
+                    /** @description Why the team changes (kept in its history) */
+                    reason?: string;
+                    region?: string | null;
+                    /** @description The account team: AR, SR and FR, three different people; null clears a role */
+                    team?: {
+                        AR?: string | null;
+                        FR?: string | null;
+                        SR?: string | null;
+                    };
+                    /** @enum {string} */
+                    tier?: "strategic" | "core" | "growth" | "general";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccountsByIdContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    buyingRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer";
+                    department?: string;
+                    /** @default 3 */
+                    influence?: number;
+                    name: string;
+                    /** @description Who in our company owns the relationship */
+                    ownerId?: string;
+                    /**
+                     * @default unknown
+                     * @enum {string}
+                     */
+                    stance?: "supporter" | "neutral" | "opponent" | "unknown";
+                    title?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchContactsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    buyingRole?: "decision_maker" | "influencer" | "user" | "gatekeeper" | "buyer";
+                    department?: string | null;
+                    influence?: number;
+                    name?: string;
+                    ownerId?: string | null;
+                    /** @enum {string} */
+                    stance?: "supporter" | "neutral" | "opponent" | "unknown";
+                    title?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getContactsByIdInteractions: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page’s `nextCursor` */
+                cursor?: string;
+                /** @description Page size (1..200, default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            actorId: string;
+                            at: string;
+                            contactId: string;
+                            createdAt: string;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "meeting" | "call" | "visit" | "email";
+                            summary: string;
+                        }[];
+                        /** @description Cursor for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postContactsByIdInteractions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    at: string;
+                    /** @enum {string} */
+                    kind: "meeting" | "call" | "visit" | "email";
+                    summary: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actorId: string;
+                        at: string;
+                        contactId: string;
+                        createdAt: string;
+                        id: number;
+                        /** @enum {string} */
+                        kind: "meeting" | "call" | "visit" | "email";
+                        summary: string;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getDeals: {
         parameters: {
             query?: {
@@ -910,6 +2115,7 @@ export interface operations {
                     "application/json": {
                         items: {
                             account: {
+                                id: string | null;
                                 name: string;
                                 tier: string | null;
                             };
@@ -937,6 +2143,15 @@ export interface operations {
                                 required: {
                                     role: string;
                                     userIds: string[];
+                                }[];
+                                /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                                requirements: {
+                                    label: string;
+                                    met: boolean;
+                                    /** @description As the process stage lists it under `requires` */
+                                    requirement: {
+                                        [key: string]: unknown;
+                                    };
                                 }[];
                                 signoffs: {
                                     actorId: string;
@@ -1050,10 +2265,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description `{id}` of an existing account, or `{name, tier?}`: the account of that name, created when missing */
                     account: {
-                        name: string;
+                        /** @description An existing account */
+                        id?: string;
+                        /** @description Found, or created */
+                        name?: string;
                         tier?: string;
                     };
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD (a stage may require it)
+                     */
+                    expectedCloseDate?: string;
                     process?: {
                         key: string;
                         version?: number;
@@ -1081,6 +2305,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -1108,6 +2333,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -1236,6 +2470,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -1263,6 +2498,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -1392,6 +2636,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -1419,6 +2664,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -1528,6 +2782,264 @@ export interface operations {
             };
         };
     };
+    getDealsByIdAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Attachment"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDealsByIdAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The file, base64; at most 524288 bytes decoded */
+                    content: string;
+                    /** @default application/octet-stream */
+                    contentType?: string;
+                    filename: string;
+                    /** @description What it is evidence of: an `attachment` requirement names this kind */
+                    kind: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDealsByIdAttachmentsByAttachmentId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachmentId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as it was attached */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postDealsByIdCancel: {
         parameters: {
             query?: never;
@@ -1553,6 +3065,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -1580,6 +3093,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -1714,6 +3236,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -1741,6 +3264,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -1878,6 +3410,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -1905,6 +3438,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -2037,6 +3579,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -2064,6 +3607,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -2202,6 +3754,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         account: {
+                            id: string | null;
                             name: string;
                             tier: string | null;
                         };
@@ -2229,6 +3782,15 @@ export interface operations {
                             required: {
                                 role: string;
                                 userIds: string[];
+                            }[];
+                            /** @description Evidence the stage needs besides its sign-offs, each met or missing; empty when it needs none */
+                            requirements: {
+                                label: string;
+                                met: boolean;
+                                /** @description As the process stage lists it under `requires` */
+                                requirement: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                             signoffs: {
                                 actorId: string;
@@ -4076,6 +5638,197 @@ export interface operations {
                         name: string;
                         roles: ("admin" | "ops" | "manager" | "member")[];
                     };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsersByIdOffboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offboarding"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded: the caller’s read or write budget, or the client address’s failed authentications */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body carries a requestId found in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersByIdOffboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    /** @description The user who takes over */
+                    successor: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offboarding"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offboarding"];
                 };
             };
             /** @description Invalid request */
