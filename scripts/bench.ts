@@ -13,7 +13,7 @@
  * Writes bench/results/<date>-<host>.json and .md, docs/perf-signoff.svg, and prints the table.
  * It measures and reports; it never asserts: the exit code only says whether it ran.
  * Counts (full / --quick): SERIAL 300/300, CONCURRENT 100/100, PER_WORKFLOW 9/5,
- * OPEN_DEALS 10000/300, READ_DEALS 100000/20000, READ_CALLS 100/30; each can be set in the env.
+ * OPEN_DEALS 10000/200, READ_DEALS 100000/10000, READ_CALLS 100/20; each can be set in the env.
  * SECTIONS=1,2,3,4,5 runs a subset.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,7 +26,7 @@ import { devEnv } from '../config/env';
 import { createDb } from '../db/client';
 import type { ProcessDefinition } from '../domain/process/types';
 import { validateProcessDefinition } from '../domain/process/validate';
-import { call, root, spawnTs } from './bench/common';
+import { call, root, spawnTs, summariseCpuProfile } from './bench/common';
 import { runOpenDeals, SLA_PROCESSES, slaProcess } from './bench/open-deals';
 import { createOrg } from './bench/org';
 import { runReads } from './bench/reads';
@@ -42,12 +42,15 @@ const num = (name: string, full: number, q: number) => Number(process.env[name] 
 const SERIAL = num('SERIAL', 300, 300);
 const CONCURRENT = num('CONCURRENT', 100, 100);
 const PER_WORKFLOW = num('PER_WORKFLOW', 9, 5);
-const OPEN_DEALS = num('OPEN_DEALS', 10_000, 300);
-const FIRST_DUE_S = num('FIRST_DUE_S', 120, 20);
-const SPREAD_S = num('SPREAD_S', 600, 40);
-const READ_DEALS = num('READ_DEALS', 100_000, 20_000);
-const READ_CALLS = num('READ_CALLS', 100, 30);
+const OPEN_DEALS = num('OPEN_DEALS', 10_000, 200);
+const FIRST_DUE_S = num('FIRST_DUE_S', 120, 15);
+const SPREAD_S = num('SPREAD_S', 600, 30);
+const READ_DEALS = num('READ_DEALS', 100_000, 10_000);
+const READ_CALLS = num('READ_CALLS', 100, 20);
 const CACHE = num('WORKER_MAX_CACHED_WORKFLOWS', 1000, 1000);
+/** BENCH_PROFILE=1: the worker and the API run with --cpu-prof; their hottest code is reported. */
+const PROFILE = Boolean(process.env.BENCH_PROFILE);
+const profileDir = path.join(root, 'bench', 'profiles', String(process.pid));
 const SECTIONS = new Set((process.env.SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
 const log = (m: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
@@ -164,10 +167,17 @@ async function main(): Promise<void> {
       RATE_LIMIT_READS_PER_MINUTE: '10000000',
     };
     log(`starting the worker (maxCachedWorkflows ${CACHE}) and the API`);
-    const worker = await spawnTs('worker.ts', childEnv, { name: 'worker', ready: /worker ready/, log });
+    const profArgs = (name: string) =>
+      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, name)] : [];
+    const worker = await spawnTs('worker.ts', childEnv, {
+      name: 'worker',
+      ready: /worker ready/,
+      log,
+      args: profArgs('worker'),
+    });
     cleanups.push(() => stopChild(worker.child, 30_000));
     log(`worker ready in ${(worker.readyMs / 1000).toFixed(1)} s (includes bundling the workflows)`);
-    const api = await spawnTs('api/server.ts', childEnv, { name: 'api', log });
+    const api = await spawnTs('api/server.ts', childEnv, { name: 'api', log, args: profArgs('api') });
     cleanups.push(() => stopChild(api.child, 15_000));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForHttpOk(`${apiUrl}/readyz`);
@@ -224,6 +234,21 @@ async function main(): Promise<void> {
   } finally {
     log('stopping the bench stack');
     for (const fn of cleanups.reverse()) await fn().catch((e) => log(`cleanup: ${e}`));
+  }
+
+  if (PROFILE) {
+    result.profiles = {};
+    for (const name of ['worker', 'api']) {
+      const dir = path.join(profileDir, name);
+      const file = fs.existsSync(dir)
+        ? fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+        : undefined;
+      if (file)
+        result.profiles[name] = {
+          file: path.relative(root, path.join(dir, file)),
+          ...summariseCpuProfile(path.join(dir, file)),
+        };
+    }
   }
 
   if (SECTIONS.has('5'))

@@ -109,13 +109,13 @@ export function spawnTs(
       if (!done) reject(new Error(`${opts.name} not ready within ${(opts.timeoutMs ?? 120_000) / 1000} s`));
     }, opts.timeoutMs ?? 120_000);
     if (done) clearTimeout(timer);
-    const onLine = (line: string, err: boolean) => {
+    const onLine = (line: string) => {
       if (!line.trim()) return;
       if (!done && opts.ready?.test(line)) {
         done = true;
         clearTimeout(timer);
         resolve({ child, readyMs: Date.now() - started });
-      } else if (err || /"level":(50|60)|error/i.test(line)) {
+      } else if (/ERROR|"level":(50|60)|Error:/.test(line)) {
         opts.log(`${opts.name}: ${line.slice(0, 400)}`);
       }
     };
@@ -125,13 +125,13 @@ export function spawnTs(
       bufO += d.toString();
       const lines = bufO.split('\n');
       bufO = lines.pop() ?? '';
-      for (const l of lines) onLine(l, false);
+      for (const l of lines) onLine(l);
     });
     child.stderr?.on('data', (d: Buffer) => {
       bufE += d.toString();
       const lines = bufE.split('\n');
       bufE = lines.pop() ?? '';
-      for (const l of lines) onLine(l, true);
+      for (const l of lines) onLine(l);
     });
     child.on('exit', (code, signal) => {
       if (!done) {
@@ -141,4 +141,47 @@ export function spawnTs(
       }
     });
   });
+}
+
+/**
+ * Where a process spent its CPU, from a `--cpu-prof` profile: self time per function and per
+ * module (a package under node_modules, a project file, or a Node internal), highest first.
+ */
+export function summariseCpuProfile(file: string, top = 12) {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    nodes: {
+      id: number;
+      hitCount?: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+    }[];
+    startTime: number;
+    endTime: number;
+    samples: number[];
+  };
+  const perSample = (prof.endTime - prof.startTime) / 1000 / Math.max(1, prof.samples.length);
+  const byFn = new Map<string, number>();
+  const byModule = new Map<string, number>();
+  let total = 0;
+  for (const n of prof.nodes) {
+    const ms = (n.hitCount ?? 0) * perSample;
+    if (!ms) continue;
+    total += ms;
+    const url = n.callFrame.url;
+    const mod = !url
+      ? `(${n.callFrame.functionName || 'native'})`
+      : url.includes('node_modules/')
+        ? (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? url)
+        : url.startsWith('node:')
+          ? url
+          : path.relative(root, url.replace(/^file:\/\//, ''));
+    byModule.set(mod, (byModule.get(mod) ?? 0) + ms);
+    const fn = `${n.callFrame.functionName || '(anonymous)'} ${mod}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + ms);
+  }
+  const list = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms: Math.round(ms), share: Math.round((ms / total) * 1000) / 10 }));
+  return { totalMs: Math.round(total), modules: list(byModule), functions: list(byFn) };
 }

@@ -108,7 +108,7 @@ export async function runOpenDeals(ctx: {
   const expected = ctx.deals - failed;
   const giveUp = createdUntil.getTime() + (ctx.firstDueS + ctx.spreadS + 60) * 1000;
   while (seen.size < expected && Date.now() < giveUp) {
-    const rows = await sql<{ id: string; deal_id: string; at: Date; due: string }[]>`
+    const rows = await sql<{ id: string; deal_id: string; at: string | Date; due: string }[]>`
       SELECT e.id, e.deal_id, e.at, e.data->>'dueAt' AS due
       FROM deal_events e JOIN deals d ON d.id = e.deal_id
       WHERE e.type = 'stage.escalated' AND e.id > ${lastId} AND d.process_key LIKE 'bench-sla-%'
@@ -117,7 +117,7 @@ export async function runOpenDeals(ctx: {
     for (const r of rows) {
       lastId = Math.max(lastId, Number(r.id));
       if (!seen.has(r.deal_id))
-        seen.set(r.deal_id, { at: r.at.getTime(), due: Date.parse(r.due), seenAt: now });
+        seen.set(r.deal_id, { at: new Date(r.at).getTime(), due: Date.parse(r.due), seenAt: now });
     }
     await sleep(250);
   }

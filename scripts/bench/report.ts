@@ -25,8 +25,15 @@ export interface BenchResult {
   openDeals?: OpenDealFigures;
   reads?: ReadFigures;
   startup?: StartupFigures;
+  /** With BENCH_PROFILE=1: self time of the worker's and the API's hottest modules and functions. */
+  profiles?: Record<
+    string,
+    { file: string; totalMs: number; modules: ProfileRow[]; functions: ProfileRow[] }
+  >;
   errors: { section: string; error: string }[];
 }
+
+type ProfileRow = { name: string; ms: number; share: number };
 
 const f = (x: number | null | undefined, d = 1) =>
   x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d);
@@ -97,7 +104,8 @@ export function markdown(r: BenchResult): string {
     );
     for (const p of rd.plans) {
       out.push(
-        `Slowest statement of ${p.endpoint} as ${p.as} (${f(p.executionMs, 2)} ms in Postgres; indexes: ${p.indexes.join(', ') || 'none'}):`,
+        `${p.endpoint} as ${p.as} ran ${p.statements} SQL statements (${f(p.totalMs, 2)} ms in Postgres under EXPLAIN ANALYZE); ` +
+          `the slowest took ${f(p.executionMs, 2)} ms, indexes: ${p.indexes.join(', ') || 'none'}:`,
         '',
         '```',
         p.query.length > 600 ? `${p.query.slice(0, 600)}…` : p.query,
@@ -122,6 +130,19 @@ export function markdown(r: BenchResult): string {
           `| \`npm start\`, ${x.kind} start | ${x.readyzMs === null ? '–' : `${f(x.readyzMs / 1000)} s`} | ${x.readyLineMs === null ? '–' : `${f(x.readyLineMs / 1000)} s`} | ≤ 10 s ${verdict((x.readyLineMs ?? Number.POSITIVE_INFINITY) <= 10_000)} |`,
       ),
       `| worker bundling (alone) | ${f(st.bundleMs / 1000)} s | | |`,
+      '',
+    );
+  }
+  for (const [name, p] of Object.entries(r.profiles ?? {})) {
+    out.push(
+      `**CPU profile of the ${name}** (${p.file}, ${p.totalMs} ms sampled; self time)`,
+      '',
+      '| module | ms | share | | function | ms | share |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...p.modules.map((m, i) => {
+        const fn = p.functions[i];
+        return `| ${m.name} | ${m.ms} | ${m.share} % | | ${fn ? `\`${fn.name}\`` : ''} | ${fn?.ms ?? ''} | ${fn ? `${fn.share} %` : ''} |`;
+      }),
       '',
     );
   }
