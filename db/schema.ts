@@ -164,6 +164,10 @@ export const deals = pgTable(
     index('deals_due_idx').on(t.dueAt),
     index('deals_participants_idx').using('gin', t.participantIds),
     index('deals_pending_idx').using('gin', t.pendingUserIds),
+    // Lists page newest first (GET /deals): read backwards in index order, no sort of every visible deal.
+    index('deals_created_idx').on(t.createdAt, t.id),
+    // The credit report: completed deals closed in a period.
+    index('deals_completed_closed_idx').on(t.closedAt).where(sql`status = 'completed'`),
   ],
 );
 
@@ -236,7 +240,11 @@ export const stageVisits = pgTable(
     weights: jsonb('weights').notNull(),
     signers: jsonb('signers').notNull().default(sql`'[]'::jsonb`),
   },
-  (t) => [primaryKey({ columns: [t.dealId, t.stageKey, t.visit] })],
+  (t) => [
+    primaryKey({ columns: [t.dealId, t.stageKey, t.visit] }),
+    // The SLA report: visits exited in a period.
+    index('stage_visits_exited_idx').on(t.exitedAt),
+  ],
 );
 
 /**

@@ -52,6 +52,8 @@ export interface DealServiceDeps {
   temporalUiUrl?: string;
 }
 
+type SignoffRow = typeof signoffs.$inferSelect;
+
 type DealRow = typeof deals.$inferSelect & {
   /** Set while Postgres refuses or misses the deal's writes (see `deal_faults`). */
   fault?: { since: Date; error: string } | null;
@@ -98,22 +100,35 @@ export function createDealService(deps: DealServiceDeps) {
     return row;
   }
 
-  async function toDto(row: DealRow): Promise<DealDto> {
+  /** The sign-offs of each deal's current stage visit, for many deals in one query. */
+  async function currentSignoffs(rows: DealRow[]): Promise<Map<string, SignoffRow[]>> {
+    const byDeal = new Map<string, SignoffRow[]>();
+    const current = rows.filter((r) => r.stageKey);
+    if (current.length === 0) return byDeal;
+    const found = await db
+      .select()
+      .from(signoffs)
+      .where(
+        sql`(${signoffs.dealId}, ${signoffs.stageKey}, ${signoffs.visit}) IN (${sql.join(
+          current.map((r) => sql`(${r.id}::text, ${r.stageKey}::text, ${r.stageVisit ?? 0}::int)`),
+          sql`, `,
+        )})`,
+      )
+      .orderBy(asc(signoffs.at), asc(signoffs.id));
+    for (const s of found) {
+      const list = byDeal.get(s.dealId) ?? [];
+      list.push(s);
+      byDeal.set(s.dealId, list);
+    }
+    return byDeal;
+  }
+
+  async function toDto(row: DealRow, known?: Map<string, SignoffRow[]>): Promise<DealDto> {
     const proc = await getProcessVersion(db, row.processKey, row.processVersion);
     const stageDef = proc?.definition.stages.find((s) => s.key === row.stageKey);
     let stage: DealDto['stage'] = null;
     if (row.stageKey && stageDef) {
-      const rows = await db
-        .select()
-        .from(signoffs)
-        .where(
-          and(
-            eq(signoffs.dealId, row.id),
-            eq(signoffs.stageKey, row.stageKey),
-            eq(signoffs.visit, row.stageVisit ?? 0),
-          ),
-        )
-        .orderBy(asc(signoffs.at), asc(signoffs.id));
+      const rows = known ? (known.get(row.id) ?? []) : ((await currentSignoffs([row])).get(row.id) ?? []);
       stage = {
         key: row.stageKey,
         name: stageDef.name,
@@ -361,7 +376,9 @@ export function createDealService(deps: DealServiceDeps) {
         .orderBy(desc(deals.createdAt), desc(deals.id))
         .limit(q.limit + 1);
       const p = page(rows, q.limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
-      return { items: await Promise.all(p.items.map(toDto)), nextCursor: p.nextCursor };
+      // One query for the page's sign-offs, not one per deal.
+      const known = await currentSignoffs(p.items);
+      return { items: await Promise.all(p.items.map((r) => toDto(r, known))), nextCursor: p.nextCursor };
     },
 
     async timeline(id: string, scope: DealScope, q: { limit: number; cursor?: string }) {
