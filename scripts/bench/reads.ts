@@ -189,10 +189,23 @@ export async function runReads(ctx: {
       for (const r of ['pipeline', 'sla', 'credit'])
         cases.push({ name: `GET /reports/${r}`, as, url: `/reports/${r}`, target: 50 });
     }
+    // The floor on this machine right now: an HTTP round trip that does nothing, and one that only
+    // authenticates (ops have no sign-off tasks).
+    cases.push({ name: 'GET /healthz (floor: no auth, no SQL)', as: 'anyone', url: '/healthz', target: 20 });
+    cases.push({
+      name: 'GET /me/tasks (floor: auth + one empty query)',
+      as: 'ops',
+      url: '/me/tasks',
+      target: 20,
+    });
     cases.push({ name: 'GET /me/tasks', as: `member (${org.members[0]})`, url: '/me/tasks', target: 20 });
     cases.push({ name: 'GET /me/tasks', as: `member (${org.smallTeam[0]})`, url: '/me/tasks', target: 20 });
     const userOf = (as: string) =>
-      as === 'ops' ? asOps : as.startsWith('manager') ? manager : (/\((.*)\)/.exec(as)?.[1] as string);
+      as === 'ops' || as === 'anyone'
+        ? asOps
+        : as.startsWith('manager')
+          ? manager
+          : (/\((.*)\)/.exec(as)?.[1] as string);
 
     log(`reads: ${cases.length} endpoint cases × ${ctx.calls} calls`);
     const endpoints: ReadFigures['endpoints'] = [];

@@ -65,6 +65,13 @@ export function markdown(r: BenchResult): string {
       row('  completing a stage, Update', s.serial.updateCompleting),
       row('  completing a stage, HTTP', s.serial.httpCompleting),
       `| (one Postgres commit) | ${f(s.pgCommit.p50)} | ${f(s.pgCommit.p99)} | | | | |`,
+      ...(s.split
+        ? [
+            `| (workflow task in the worker, bare) | ${f(s.split.bare.worker.p50)} | ${f(s.split.bare.worker.p99)} | | | | |`,
+            `| (workflow task in the worker, sign-off) | ${f(s.split.update.worker.p50)} | ${f(s.split.update.worker.p99)} | | | | |`,
+            `| (task waiting in Temporal's queue, bare / sign-off) | ${f(s.split.bare.queue.p50)} / ${f(s.split.update.queue.p50)} | ${f(s.split.bare.queue.p99)} / ${f(s.split.update.queue.p99)} | | | | |`,
+          ]
+        : []),
       '',
       `Targets: HTTP p50 ≤ 1.5× ${verdict(ratio(s.serial.http.p50, b.p50) <= 1.5)}, p99 ≤ 2× ${verdict(ratio(s.serial.http.p99, b.p99) <= 2)}, ` +
         `throughput ≥ 0.6× ${verdict(ratio(s.throughput.http, s.throughput.bare) >= 0.6)}. ` +

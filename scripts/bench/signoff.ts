@@ -6,7 +6,8 @@
  *   http     POST /deals/:id/signoffs on the API process (auth, visibility, the Update, the answer)
  *
  * Serial: SERIAL calls of each, spread round-robin over 10 workflows (nobody signs the same deal
- * twice within milliseconds). Throughput: CONCURRENT workflows each taking PER updates in a row.
+ * twice within milliseconds), the three kinds interleaved. Throughput: CONCURRENT workflows each taking
+ * PER updates in a row, twice per kind, the kinds alternating.
  */
 import type { Client } from '@temporalio/client';
 import { bareDone, bareUpdate } from '../../workflows/bare';
@@ -30,6 +31,43 @@ export interface SignoffFigures {
   retried409: number;
   dealCreation: { deals: number; perSecond: number; latency: Stats };
   pgCommit: Stats;
+  /**
+   * Per Update, from the workflows' histories: `worker` the workflow task's time in the worker (its
+   * code, local activity and write included: started → completed), `queue` the server handing the
+   * task out (scheduled → started). The rest of a round trip is Temporal's frontend and history.
+   */
+  split: { bare: { worker: Stats; queue: Stats }; update: { worker: Stats; queue: Stats } };
+}
+
+const WFT_SCHEDULED = 5;
+const WFT_STARTED = 6;
+const WFT_COMPLETED = 7;
+const UPDATE_ACCEPTED = 41;
+
+/** Worker and queue time of the workflow task that accepted each Update of these workflows. */
+async function updateTaskTimes(client: Client, workflowIds: string[]) {
+  const worker: number[] = [];
+  const queue: number[] = [];
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    const ms = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
+      Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+    let scheduled = 0;
+    let started = 0;
+    let completed = 0;
+    for (const e of history.events ?? []) {
+      const type = Number(e.eventType);
+      if (type === WFT_SCHEDULED) scheduled = ms(e);
+      else if (type === WFT_STARTED) started = ms(e);
+      else if (type === WFT_COMPLETED) completed = ms(e);
+      else if (type === UPDATE_ACCEPTED && completed >= started && started >= scheduled && scheduled > 0) {
+        worker.push(completed - started);
+        queue.push(started - scheduled);
+        scheduled = 0;
+      }
+    }
+  }
+  return { worker: stats(worker), queue: stats(queue) };
 }
 
 const ROLES = ['AR', 'SR', 'FR'] as const;
@@ -126,73 +164,88 @@ export async function runSignoffBench(ctx: {
   nextOk = 0;
   completing = 0;
 
-  // 1. Serial, round-robin over 10 workflows of each kind.
+  // 1. Serial, round-robin over 10 workflows of each kind, the three kinds interleaved call by
+  // call so that a shift in the machine's load (it is shared) falls on all three alike.
   const W = 10;
   const rounds = Math.ceil(ctx.serial / W);
-  log(`sign-off: serial, ${ctx.serial} calls of each kind`);
+  log(`sign-off: serial, ${ctx.serial} calls of each kind, interleaved`);
   const bares = await Promise.all(
     Array.from({ length: W }, (_, k) => startBare(`bare-${ctx.taskQueue}-s${k}`)),
   );
-  const bareSerial: number[] = [];
-  for (let r = 0; r < rounds; r++)
-    for (const h of bares) bareSerial.push(await timed(() => h.executeUpdate(bareUpdate, { args: [r] })));
-  await Promise.all(bares.map((h) => h.executeUpdate(bareDone)));
-
   const updDeals = await createDeals(W);
+  const httpDeals = await createDeals(W);
+  const bareSerial: number[] = [];
   const updSerial: number[] = [];
   const updCompleting: number[] = [];
-  for (let r = 0; r < rounds; r++)
-    for (const id of updDeals) {
-      const ms = await timed(() => signViaUpdate(id, r));
-      updSerial.push(ms);
-      if (r % 3 === 2) updCompleting.push(ms);
-    }
-
-  const httpDeals = await createDeals(W);
   const httpSerial: number[] = [];
   const httpCompleting: number[] = [];
   for (let r = 0; r < rounds; r++)
-    for (const id of httpDeals) {
-      const ms = await timed(() => signViaHttp(id, r));
-      httpSerial.push(ms);
-      if (r % 3 === 2) httpCompleting.push(ms);
+    for (let k = 0; k < W; k++) {
+      bareSerial.push(await timed(() => bares[k].executeUpdate(bareUpdate, { args: [r] })));
+      const u = await timed(() => signViaUpdate(updDeals[k], r));
+      updSerial.push(u);
+      if (r % 3 === 2) updCompleting.push(u);
+      const h = await timed(() => signViaHttp(httpDeals[k], r));
+      httpSerial.push(h);
+      if (r % 3 === 2) httpCompleting.push(h);
     }
+  await Promise.all(bares.map((h) => h.executeUpdate(bareDone)));
+
+  const split = {
+    bare: await updateTaskTimes(
+      client,
+      bares.map((h) => h.workflowId),
+    ),
+    update: await updateTaskTimes(client, updDeals.map(workflowIdForDeal)),
+  };
 
   // 2. Throughput with CONCURRENT workflows in flight.
   const C = ctx.concurrency;
   const P = ctx.perWorkflow;
   log(`sign-off: throughput, ${C} workflows in flight × ${P} updates`);
-  const many = await Promise.all(
-    Array.from({ length: C }, (_, k) => startBare(`bare-${ctx.taskQueue}-c${k}`)),
-  );
-  let t0 = performance.now();
-  await Promise.all(
-    many.map(async (h) => {
-      for (let i = 0; i < P; i++) await h.executeUpdate(bareUpdate, { args: [i] });
-    }),
-  );
-  const bareRate = (C * P) / ((performance.now() - t0) / 1000);
-  await Promise.all(many.map((h) => h.executeUpdate(bareDone)));
-
+  // Two rounds of each, alternating (bare, Update, HTTP, bare, Update, HTTP): the rate of a kind is
+  // its calls over its time summed across both rounds.
+  const rate = { bare: [0, 0], update: [0, 0], http: [0, 0] };
+  const createdStart = performance.now();
   const dealsU = await createDeals(C);
-  t0 = performance.now();
-  await Promise.all(
-    dealsU.map(async (id) => {
-      for (let i = 0; i < P; i++) await signViaUpdate(id, i);
-    }),
-  );
-  const updRate = (C * P) / ((performance.now() - t0) / 1000);
-
-  const created0 = performance.now();
   const dealsH = await createDeals(C);
-  const creationRate = C / ((performance.now() - created0) / 1000);
-  t0 = performance.now();
-  await Promise.all(
-    dealsH.map(async (id) => {
-      for (let i = 0; i < P; i++) await signViaHttp(id, i);
-    }),
-  );
-  const httpRate = (C * P) / ((performance.now() - t0) / 1000);
+  const creationRate = (2 * C) / ((performance.now() - createdStart) / 1000);
+  for (let round = 0; round < 2; round++) {
+    const many = await Promise.all(
+      Array.from({ length: C }, (_, k) => startBare(`bare-${ctx.taskQueue}-c${round}-${k}`)),
+    );
+    let t0 = performance.now();
+    await Promise.all(
+      many.map(async (h) => {
+        for (let i = 0; i < P; i++) await h.executeUpdate(bareUpdate, { args: [i] });
+      }),
+    );
+    rate.bare[0] += C * P;
+    rate.bare[1] += performance.now() - t0;
+    await Promise.all(many.map((h) => h.executeUpdate(bareDone)));
+
+    t0 = performance.now();
+    await Promise.all(
+      dealsU.map(async (id) => {
+        for (let i = round * P; i < (round + 1) * P; i++) await signViaUpdate(id, i);
+      }),
+    );
+    rate.update[0] += C * P;
+    rate.update[1] += performance.now() - t0;
+
+    t0 = performance.now();
+    await Promise.all(
+      dealsH.map(async (id) => {
+        for (let i = round * P; i < (round + 1) * P; i++) await signViaHttp(id, i);
+      }),
+    );
+    rate.http[0] += C * P;
+    rate.http[1] += performance.now() - t0;
+  }
+  const perSecond = ([n, ms]: number[]) => n / (ms / 1000);
+  const bareRate = perSecond(rate.bare);
+  const updRate = perSecond(rate.update);
+  const httpRate = perSecond(rate.http);
 
   // For context: one durable single-row commit on the same Postgres.
   const commit: number[] = [];
@@ -211,7 +264,7 @@ export async function runSignoffBench(ctx: {
     completingAnsweredNextStage: { ok: nextOk, of: completing },
     throughput: {
       concurrency: C,
-      perWorkflow: P,
+      perWorkflow: 2 * P,
       bare: round(bareRate),
       update: round(updRate),
       http: round(httpRate),
@@ -223,5 +276,6 @@ export async function runSignoffBench(ctx: {
       latency: stats(creationLatency),
     },
     pgCommit: stats(commit),
+    split,
   };
 }
