@@ -140,8 +140,9 @@ export async function runReads(ctx: {
 
   // An API in this process on a pool whose statements can be captured for EXPLAIN.
   let captured: { query: string; params: unknown[] }[] | null = null;
+  // Few connections: calls are serial, and the machine's Postgres is shared (max_connections).
   const client = postgres(ctx.databaseUrl, {
-    max: 20,
+    max: 4,
     onnotice: () => {},
     prepare: true,
     debug: (_conn, query, params) => {
@@ -168,6 +169,7 @@ export async function runReads(ctx: {
       WHERE ar_id = ANY(${org.smallTeam}) OR sr_id = ANY(${org.smallTeam}) OR fr_id = ANY(${org.smallTeam})`;
     const page2 = async (user: string) => {
       const r = await call(base, org.tokens[user], 'GET', '/deals?limit=50');
+      if (r.status !== 200) throw new Error(`GET /deals?limit=50: ${r.status} ${r.text.slice(0, 300)}`);
       return `/deals?limit=50&cursor=${encodeURIComponent((r.json as { nextCursor: string }).nextCursor)}`;
     };
     const asOps = org.ops;
