@@ -101,6 +101,27 @@ async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = [];
   const errors: BenchResult['errors'] = [];
   const result: Partial<BenchResult> = { at: new Date().toISOString(), quick, errors };
+  let cli: string | undefined;
+  /** Writes what has been measured so far: a run stopped midway keeps its finished sections. */
+  const save = (final: boolean) => {
+    result.seconds = Math.round((Date.now() - started) / 1000);
+    result.machine ??= machine(cli, 'Postgres (unknown)');
+    const r = result as BenchResult;
+    const md = markdown(r);
+    const dir = path.join(root, 'bench', 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.join(dir, `${r.at.slice(0, 10)}-${r.machine.host}`);
+    fs.writeFileSync(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
+    fs.writeFileSync(`${base}.md`, `${md}\n`);
+    const svg = signoffSvg(r);
+    if (svg) fs.writeFileSync(path.join(root, 'docs', 'perf-signoff.svg'), `${svg}\n`);
+    if (final) {
+      console.log(`\n${md}`);
+      log(
+        `wrote ${path.relative(root, base)}.json and .md${svg ? ', docs/perf-signoff.svg' : ''} in ${r.seconds} s`,
+      );
+    }
+  };
   const section = async (name: string, fn: () => Promise<void>) => {
     try {
       await fn();
@@ -108,8 +129,8 @@ async function main(): Promise<void> {
       log(`section ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
       errors.push({ section: name, error: String(err instanceof Error ? err.message : err).slice(0, 500) });
     }
+    save(false);
   };
-  let cli: string | undefined;
   try {
     if (!config.TEMPORAL_ADDRESS) cli = findOrBuildTemporalCli(log, config.TEMPORAL_CLI_PATH);
     const stack = await startThrowawayStack({
@@ -256,21 +277,7 @@ async function main(): Promise<void> {
       result.startup = await runStartup({ databaseUrl: config.DATABASE_URL, log, starts: 2 });
     });
 
-  result.seconds = Math.round((Date.now() - started) / 1000);
-  result.machine ??= machine(cli, 'Postgres (unknown)');
-  const r = result as BenchResult;
-  const md = markdown(r);
-  const dir = path.join(root, 'bench', 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const base = path.join(dir, `${r.at.slice(0, 10)}-${r.machine.host}`);
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, `${md}\n`);
-  const svg = signoffSvg(r);
-  if (svg) fs.writeFileSync(path.join(root, 'docs', 'perf-signoff.svg'), `${svg}\n`);
-  console.log(`\n${md}`);
-  log(
-    `wrote ${path.relative(root, base)}.json and .md${svg ? ', docs/perf-signoff.svg' : ''} in ${r.seconds} s`,
-  );
+  save(true);
 }
 
 main().then(
