@@ -2,13 +2,13 @@
  * Reports over the Postgres projection (deals, stage_visits, deal_events). Every query is limited
  * to the caller's deal scope; nothing here talks to Temporal.
  */
-import { and, asc, eq, gte, inArray, isNotNull, lt, Param, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { dealEvents, deals, stageVisits, users } from '../../db/schema';
 import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
 import { CURRENCY_PATTERN } from '../../domain/money';
-import type { LocalizedText, StageDefinition } from '../../domain/process/types';
+import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
 import { type DealScope, visibleDealsWhere } from '../auth/access';
 import { cursorFields, decodeCursor, page } from '../http/pagination';
 import { getProcessVersion } from '../process-definitions/repo';
@@ -341,46 +341,51 @@ export function createReportService(db: Db) {
     q: { processKey?: string; limit: number; cursor?: string },
   ): Promise<CreditReport> {
     const after = decodeCursor(q.cursor, CreditCursor);
-    // Two reads by key, not one join: the period's completed deals (deals_completed_closed_idx),
-    // then their approved visits by deal id (the primary key). A join made Postgres hash every
-    // visit ever recorded (hundreds of milliseconds at 100,000 deals).
-    const closed = await db
-      .select({ id: deals.id, value: deals.valueAmount, currency: deals.currency })
+    const approved = inArray(stageVisits.outcome, ['approved', 'auto_approved']);
+    let earnedInScope: SQL | undefined;
+    if (!scope.all) {
+      const ids = scope.userIds;
+      const held = (role: TriangleRole) =>
+        inArray(sql`${stageVisits.holders}->>${sql.raw(`'${role}'`)}`, ids);
+      earnedInScope =
+        ids.length === 0
+          ? sql`false`
+          : inArray(
+              deals.id,
+              db
+                .selectDistinct({ id: stageVisits.dealId })
+                .from(stageVisits)
+                .where(and(approved, or(held('AR'), held('SR'), held('FR')))),
+            );
+    }
+    const rows = await db
+      .select({
+        dealId: deals.id,
+        value: deals.valueAmount,
+        currency: deals.currency,
+        stageKey: stageVisits.stageKey,
+        holders: stageVisits.holders,
+        weights: stageVisits.weights,
+      })
       .from(deals)
+      .innerJoin(stageVisits, and(eq(stageVisits.dealId, deals.id), approved))
       .where(
         and(
           eq(deals.status, 'completed'),
           gte(deals.closedAt, period.from),
           lt(deals.closedAt, period.to),
           q.processKey ? eq(deals.processKey, q.processKey) : undefined,
+          earnedInScope,
         ),
-      );
-    const visits = closed.length
-      ? await db
-          .select({
-            dealId: stageVisits.dealId,
-            stageKey: stageVisits.stageKey,
-            holders: stageVisits.holders,
-            weights: stageVisits.weights,
-          })
-          .from(stageVisits)
-          .where(
-            and(
-              sql`${stageVisits.dealId} = ANY(${new Param(closed.map((d) => d.id))}::text[])`,
-              inArray(stageVisits.outcome, ['approved', 'auto_approved']),
-            ),
-          )
-          // creditForDeal keeps the last visit of a reworked stage: feed visits in the order they ended.
-          .orderBy(asc(stageVisits.dealId), asc(stageVisits.exitedAt), asc(stageVisits.visit))
-      : [];
-    const dealOf = new Map(closed.map((d) => [d.id, d]));
+      )
+      // creditForDeal keeps the last visit of a reworked stage: feed visits in the order they ended.
+      .orderBy(asc(deals.id), asc(stageVisits.exitedAt), asc(stageVisits.visit));
+
     const perDeal = new Map<string, { value: number; currency: string; stages: CreditStage[] }>();
-    for (const r of visits) {
-      const deal = dealOf.get(r.dealId);
-      if (!deal) continue;
+    for (const r of rows) {
       let d = perDeal.get(r.dealId);
       if (!d) {
-        d = { value: Number(deal.value), currency: deal.currency, stages: [] };
+        d = { value: Number(r.value), currency: r.currency, stages: [] };
         perDeal.set(r.dealId, d);
       }
       d.stages.push({
@@ -388,16 +393,6 @@ export function createReportService(db: Db) {
         holders: r.holders as CreditStage['holders'],
         weights: r.weights as CreditStage['weights'],
       });
-    }
-    if (!scope.all) {
-      // Only deals someone in scope earned on: they held a role at one of its approved visits.
-      const inScope = new Set(scope.userIds);
-      for (const [id, d] of perDeal) {
-        const earned = d.stages.some((st) =>
-          (['AR', 'SR', 'FR'] as const).some((r) => inScope.has(st.holders[r])),
-        );
-        if (!earned) perDeal.delete(id);
-      }
     }
 
     const visible = scope.all ? undefined : new Set(scope.userIds);
