@@ -373,7 +373,14 @@ export function createDealService(deps: DealServiceDeps) {
         .select()
         .from(deals)
         .where(and(...where))
-        .orderBy(desc(deals.createdAt), desc(deals.id))
+        // Ops see every deal: read them newest first along deals_created_idx. A restricted scope is
+        // found through the role-holder indexes and sorted: walking the whole table by date and
+        // filtering would read nearly all of it for a manager's 1 % (600 ms at 100,000 deals).
+        .orderBy(
+          ...(scope.all
+            ? [desc(deals.createdAt), desc(deals.id)]
+            : [desc(sql`${deals.createdAt} + interval '0 seconds'`), desc(sql`${deals.id} || ''`)]),
+        )
         .limit(q.limit + 1);
       const p = page(rows, q.limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
       // One query for the page's sign-offs, not one per deal.

@@ -177,7 +177,8 @@ export function signoffSvg(r: BenchResult): string | undefined {
   const H = top + rows.length * rowH + 40;
   const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>Sign-off latency over HTTP against a bare Temporal Update: p50 and p99</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">Sign-off latency against a bare Temporal Update (${s.serial.calls} serial calls)</text>`,
     `<text x="10" y="36" fill="#555">${esc(`${r.machine.cores} cores, ${r.machine.temporal}, ${r.at.slice(0, 10)}${r.quick ? ', quick run' : ''}`)}</text>`,
