@@ -30,6 +30,8 @@ export interface LtcWorkerOptions {
   deliveryRetry?: Partial<DeliveryRetryOptions>;
   /** Which hosts webhooks may reach (WEBHOOK_ALLOW_HOSTS); default: public addresses only. */
   webhookPolicy?: WebhookTargetPolicy;
+  /** Sticky cache size (WORKER_MAX_CACHED_WORKFLOWS); default 1000. */
+  maxCachedWorkflows?: number;
 }
 
 export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
@@ -58,8 +60,10 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities,
-    // Keep the sticky cache warm for many open deals; each cached deal holds its plain-JSON state.
-    maxCachedWorkflows: 2000,
+    // The sticky cache holds the deals that are being worked on; an evicted deal is replayed from
+    // its (short, Continue-As-New-bounded) history on its next task. 1000 keeps a worker of 10,000
+    // open deals well under 1 GB (see README, Performance) while active deals stay cached.
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
     shutdownGraceTime: '10s',
   });
 }
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
     },
     webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   let stopping = false;
   const stop = (signal: string) => {

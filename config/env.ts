@@ -49,6 +49,8 @@ export const envSchema = z.object({
   NOTIFY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   NOTIFY_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
   NOTIFY_RETRY_BUDGET_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** Deals kept in the worker's sticky cache (each holds its plain-JSON state and a V8 context slot). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().positive().default(3000),
   RATE_LIMIT_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().positive().default(30),

@@ -262,6 +262,10 @@ export const deals = pgTable(
     index('deals_participants_idx').using('gin', t.participantIds),
     index('deals_pending_idx').using('gin', t.pendingUserIds),
     index('deals_account_idx').on(t.accountId),
+    // Lists page newest first (GET /deals): read backwards in index order, no sort of every visible deal.
+    index('deals_created_idx').on(t.createdAt, t.id),
+    // The credit report: completed deals closed in a period.
+    index('deals_completed_closed_idx').on(t.closedAt).where(sql`status = 'completed'`),
   ],
 );
 
@@ -334,7 +338,11 @@ export const stageVisits = pgTable(
     weights: jsonb('weights').notNull(),
     signers: jsonb('signers').notNull().default(sql`'[]'::jsonb`),
   },
-  (t) => [primaryKey({ columns: [t.dealId, t.stageKey, t.visit] })],
+  (t) => [
+    primaryKey({ columns: [t.dealId, t.stageKey, t.visit] }),
+    // The SLA report: visits exited in a period.
+    index('stage_visits_exited_idx').on(t.exitedAt),
+  ],
 );
 
 /**

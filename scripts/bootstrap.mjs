@@ -13,7 +13,8 @@ const rest = process.argv.slice(3);
 const targets = {
   start: 'scripts/dev.ts',
   test: 'scripts/test.ts',
-  bench: 'scripts/bench-signoff.ts',
+  bench: 'scripts/bench.ts',
+  'bench-signoff': 'scripts/bench-signoff.ts',
   screenshots: 'scripts/screenshots.ts',
   'bench-board': 'scripts/bench-board.ts',
 };

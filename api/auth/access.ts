@@ -30,9 +30,18 @@ export async function delegatorsOf(db: Db, userId: string, now = new Date()): Pr
   return rows.map((r) => r.userId);
 }
 
-/** The caller and everyone they may currently sign for. */
-export async function actingFor(db: Db, p: Principal, now = new Date()): Promise<string[]> {
+/**
+ * The caller and everyone they may currently sign for: known from authentication, or looked up
+ * at `now` when given.
+ */
+export async function actingFor(db: Db, p: Principal, now?: Date): Promise<string[]> {
+  if (p.delegators && !now) return [p.id, ...p.delegators];
   return [p.id, ...(await delegatorsOf(db, p.id, now))];
+}
+
+/** A manager's reporting line: known from authentication, or looked up. */
+async function lineOf(db: Db, p: Principal): Promise<string[]> {
+  return p.reportingLine ?? reportingLine(db, p.id);
 }
 
 /** Everyone below a manager in the org chart, transitively. */
@@ -51,7 +60,7 @@ export async function reportingLine(db: Db, managerId: string): Promise<string[]
 export async function dealScope(db: Db, p: Principal, acting?: string[]): Promise<DealScope> {
   if (isOps(p)) return { all: true };
   const ids = new Set<string>(acting ?? (await actingFor(db, p)));
-  if (isManager(p)) for (const id of await reportingLine(db, p.id)) ids.add(id);
+  if (isManager(p)) for (const id of await lineOf(db, p)) ids.add(id);
   return { all: false, userIds: [...ids] };
 }
 
@@ -85,7 +94,7 @@ export type ManagerAuthority = { all: true } | { all: false; manager: boolean; s
 export async function managerAuthority(db: Db, p: Principal): Promise<ManagerAuthority> {
   if (isOps(p)) return { all: true };
   const manager = isManager(p);
-  return { all: false, manager, self: p.id, line: manager ? await reportingLine(db, p.id) : [] };
+  return { all: false, manager, self: p.id, line: manager ? await lineOf(db, p) : [] };
 }
 
 /**

@@ -37,6 +37,8 @@ interface AuthRow extends Record<string, unknown> {
   groups: string[] | null;
   locale: string | null;
   token_id: string | null;
+  delegators: string[] | null;
+  line: string[] | null;
   refused: 'revoked' | 'expired' | 'deactivated' | null;
   expires_at: number | null;
   allowed: boolean;
@@ -50,8 +52,9 @@ const REFUSED = {
 } as const;
 
 /**
- * `Authorization: Bearer <token>`. One SQL statement per request looks the token up and draws on
- * a rate-limit bucket: the user's write or read bucket when the token is good, else the client
+ * `Authorization: Bearer <token>`. One SQL statement per request looks the token up (with whom the
+ * user signs for as a delegate right now, and a manager's reporting line, so that checking what the
+ * caller may see and do costs no further query) and draws on a rate-limit bucket: the user's write or read bucket when the token is good, else the client
  * address's failed-authentication bucket. A missing header is 401 at once (nothing was guessed, and
  * it costs no query); an unknown, revoked or expired token, or a deactivated user, is 401 saying
  * which, or 429 once the address has used up its failed authentications. A good token is never
@@ -100,7 +103,16 @@ const AUTHENTICATE_SQL = `
       CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
            WHEN k.expires_at <= c.at THEN 'expired'
            WHEN u.deactivated_at IS NOT NULL THEN 'deactivated' END AS refused,
-      (extract(epoch FROM k.expires_at) * 1000)::float8 AS expires_at
+      (extract(epoch FROM k.expires_at) * 1000)::float8 AS expires_at,
+      ARRAY(SELECT d.user_id FROM delegations d
+            WHERE d.delegate_id = u.id AND d.valid_from <= c.at AND d.valid_until >= c.at
+            ORDER BY d.user_id) AS delegators,
+      CASE WHEN 'manager' = ANY(u.roles) THEN ARRAY(
+        WITH RECURSIVE line AS (
+          SELECT x.id FROM users x WHERE x.manager_id = u.id
+          UNION
+          SELECT y.id FROM users y JOIN line ON y.manager_id = line.id
+        ) SELECT id FROM line) END AS line
     FROM c, api_tokens k JOIN users u ON u.id = k.user_id
     WHERE k.token_hash = $1::text
   ),
@@ -144,6 +156,8 @@ function toPrincipal(row: AuthRow): Principal {
     groups: row.groups ?? [],
     locale: row.locale === 'zh' ? 'zh' : 'en',
     tokenId: row.token_id as string,
+    delegators: row.delegators ?? [],
+    ...(row.line ? { reportingLine: row.line } : {}),
   };
 }
 

@@ -11,6 +11,10 @@ export interface Principal {
   groups: string[];
   locale: 'zh' | 'en';
   tokenId: string;
+  /** Whose active delegate the caller is, as of the request's authentication (else looked up). */
+  delegators?: string[];
+  /** A manager's reporting line, transitively, as of the request's authentication (else looked up). */
+  reportingLine?: string[];
 }
 
 export const isOps = (p: Principal): boolean => p.roles.includes('ops') || p.roles.includes('admin');

@@ -57,9 +57,10 @@ export async function listTasks(
   db: Db,
   p: Principal,
   q: { limit: number; cursor?: string },
-  now = new Date(),
+  at?: Date,
 ): Promise<Page<TaskDto>> {
-  const ids = await actingFor(db, p, now);
+  const ids = await actingFor(db, p, at);
+  const now = at ?? new Date();
   const idsArray = sql`ARRAY[${sql.join(
     ids.map((id) => sql`${id}`),
     sql`, `,

@@ -53,7 +53,8 @@ export type UserScope = { all: true } | { all: false; userIds: string[] };
 
 export async function userScope(db: Db, p: Principal): Promise<UserScope> {
   if (isOps(p)) return { all: true };
-  if (isManager(p)) return { all: false, userIds: [p.id, ...(await reportingLine(db, p.id))] };
+  if (isManager(p))
+    return { all: false, userIds: [p.id, ...(p.reportingLine ?? (await reportingLine(db, p.id)))] };
   return { all: false, userIds: [p.id] };
 }
 
