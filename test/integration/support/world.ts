@@ -13,8 +13,9 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Express } from 'express';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { type AppDeps, createApp } from '../../../api/app';
+import { type App, type AppDeps, createApp } from '../../../api/app';
 import { hashToken, newToken } from '../../../api/auth/tokens';
+import type { RegisteredRoute } from '../../../api/http/route';
 import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
 import { apiTokens, users } from '../../../db/schema';
@@ -53,6 +54,8 @@ export interface World {
   sql: DbHandle['sql'];
   client: Client;
   app: Express;
+  /** Every route of the app's route registry (what the OpenAPI document lists). */
+  routes: readonly RegisteredRoute[];
   taskQueue: string;
   /** A short random suffix for ids, so test files never collide. */
   ns: string;
@@ -121,12 +124,19 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     running = undefined;
   };
   await startWorker();
-  const app = testApp({ db: handle.db, temporal: client, taskQueue, publicUrl, webDir: opts.webDir });
+  const { app, registry } = testApp({
+    db: handle.db,
+    temporal: client,
+    taskQueue,
+    publicUrl,
+    webDir: opts.webDir,
+  });
   return {
     db: handle.db,
     sql: handle.sql,
     client,
     app,
+    routes: registry.routes(),
     taskQueue,
     ns,
     get worker() {
@@ -152,9 +162,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
  * unless overridden: tests share Postgres's rate-limit buckets, and every request comes from
  * 127.0.0.1.
  */
-function testApp(
-  deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'publicUrl'> & Partial<AppDeps>,
-): Express {
+function testApp(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'publicUrl'> & Partial<AppDeps>): App {
   return createApp({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     namespace: 'default',
@@ -164,7 +172,7 @@ function testApp(
     rateLimitFailedAuthPerMinute: 1_000_000,
     webhookPolicy,
     ...deps,
-  }).app;
+  });
 }
 
 /** Another API instance on the world's database and task queue, like a second replica. */
@@ -175,7 +183,7 @@ export function replicaApp(world: World, overrides: Partial<AppDeps> = {}): Expr
     taskQueue: world.taskQueue,
     publicUrl: 'http://localhost:3000',
     ...overrides,
-  });
+  }).app;
 }
 
 /** Insert a user with a fresh token. */
