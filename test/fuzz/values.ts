@@ -20,9 +20,18 @@ const RAW_NUMBERS = [
 /** A marker string that `toJsonText` turns into a bare JSON number text. */
 export const rawNumber = fc.constantFrom(...RAW_NUMBERS).map((n) => `${RAW_NUMBER_PREFIX}${n}`);
 
+/** A marker string that `toJsonText` turns into `depth` levels of arrays or objects (too deep for JSON.stringify). */
+export const DEEP_PREFIX = '\u0001deep:';
+
 export function toJsonText(value: unknown): string {
   const text = JSON.stringify(value) ?? 'null';
-  return text.replace(/"\\u0001raw-number:([^"]*)"/g, '$1');
+  return text
+    .replace(/"\\u0001raw-number:([^"]*)"/g, '$1')
+    .replace(/"\\u0001deep:(array|object):(\d+)"/g, (_, kind: string, n: string) =>
+      kind === 'array'
+        ? `${'['.repeat(Number(n))}1${']'.repeat(Number(n))}`
+        : `${'{"a":'.repeat(Number(n))}1${'}'.repeat(Number(n))}`,
+    );
 }
 
 /** Strings that poke at injection, traversal, mentions and encodings. */
@@ -120,16 +129,9 @@ export const anyNumber: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: rawNumber, weight: 2 },
 );
 
-/** `depth` levels of arrays or objects around a leaf. */
-export function nested(depth: number, kind: 'array' | 'object', leaf: unknown = 1): unknown {
-  let v: unknown = leaf;
-  for (let i = 0; i < depth; i++) v = kind === 'array' ? [v] : { a: v };
-  return v;
-}
-
 const deep = fc
-  .tuple(fc.constantFrom(20, 200, 2_000, 20_000), fc.constantFrom('array' as const, 'object' as const))
-  .map(([d, k]) => nested(d, k));
+  .tuple(fc.constantFrom(20, 200, 2_000, 20_000), fc.constantFrom('array', 'object'))
+  .map(([d, k]) => `${DEEP_PREFIX}${k}:${d}`);
 
 const huge = fc.constantFrom(
   Array.from({ length: 10_000 }, (_, i) => i),

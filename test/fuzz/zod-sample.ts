@@ -7,7 +7,11 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
 
-export type Hints = (field: string, kind: 'string' | 'number') => fc.Arbitrary<unknown> | undefined;
+/** A field's values by name: `object` is asked first for any field, then `string`/`number` by type. */
+export type Hints = (
+  field: string,
+  kind: 'object' | 'string' | 'number',
+) => fc.Arbitrary<unknown> | undefined;
 
 interface Def {
   type: string;
@@ -39,6 +43,8 @@ export function isOptional(s: z.ZodType): boolean {
 export function sampleOf(schema: z.ZodType, hints: Hints, field = '', depth = 0): fc.Arbitrary<unknown> {
   const def = defOf(schema);
   if (depth > 12) return fc.constant(null);
+  const whole = def.type === 'optional' || !field ? undefined : hints(field, 'object');
+  if (whole) return whole;
   const next = (s: z.ZodType, f = field) => sampleOf(s, hints, f, depth + 1);
   switch (def.type) {
     case 'object': {
@@ -47,7 +53,7 @@ export function sampleOf(schema: z.ZodType, hints: Hints, field = '', depth = 0)
       const required: string[] = [];
       for (const [k, v] of Object.entries(shape)) {
         model[k] = next(v, k);
-        if (!isOptional(v)) required.push(k);
+        if (!isOptional(v) || hints(k, 'object')) required.push(k);
       }
       return fc.record(model, { requiredKeys: required });
     }
