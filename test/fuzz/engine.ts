@@ -461,7 +461,20 @@ function requestArb(routes: readonly RegisteredRoute[], fx: Fixture, harvest: Ha
             { arbitrary: fc.constant<null>(null), weight: 10 },
             {
               arbitrary: fc.tuple(
-                fc.constantFrom('limit', 'cursor', 'from', 'to', 'q', 'extra', 'status', 'unread', 'overdue'),
+                fc.oneof(
+                  fc.constantFrom(
+                    'limit',
+                    'cursor',
+                    'from',
+                    'to',
+                    'q',
+                    'extra',
+                    'status',
+                    'unread',
+                    'overdue',
+                  ),
+                  anyKey,
+                ),
                 anyText.map(String),
               ),
               weight: 3,
@@ -496,7 +509,7 @@ function requestArb(routes: readonly RegisteredRoute[], fx: Fixture, harvest: Ha
               weight: 2,
             },
           ),
-          fc.boolean(),
+          fc.nat({ max: 9 }).map((n) => n === 0),
         )
         .map(([q, extra, dup]) => {
           const pairs: [string, string][] = Object.entries((q ?? {}) as Record<string, unknown>)
@@ -615,7 +628,11 @@ function requestArb(routes: readonly RegisteredRoute[], fx: Fixture, harvest: Ha
               ? fc.constant(1)
               : fc.oneof(
                   { arbitrary: fc.constant(1), weight: 10 },
-                  { arbitrary: fc.integer({ min: 2, max: 4 }), weight: 1 },
+                  // Concurrent duplicates with one Idempotency-Key, most often where it matters.
+                  {
+                    arbitrary: fc.integer({ min: 2, max: 4 }),
+                    weight: route.path.startsWith('/deals') ? 3 : 1,
+                  },
                 ),
         })
         .map((r): Req => {
