@@ -995,8 +995,10 @@ export async function runFuzz(world: World, opts: FuzzOptions): Promise<FuzzRepo
   const byRoute = new Map<string, Map<number, number>>();
   const delegates = new Map<string, Set<string>>();
   let sent = 0;
+  let fixture: Fixture | undefined;
   try {
     const fx = await setUp(world, log);
+    fixture = fx;
     const routes = world.routes;
     await settle(world, [...fx.ownDeals, ...fx.vaultDeals]);
     const since = new Date();
@@ -1092,6 +1094,11 @@ export async function runFuzz(world: World, opts: FuzzOptions): Promise<FuzzRepo
       ms: Date.now() - started,
     };
   } finally {
+    // The run's webhooks would go on receiving every later deal's notifications: switch them off.
+    if (fixture) {
+      const ids = fixture.principals.map((p) => p.id);
+      await world.sql`UPDATE webhooks SET disabled_at = now() WHERE created_by = ANY(${ids}) AND disabled_at IS NULL`;
+    }
     webhookAllowHosts.delete('127.0.0.1:9');
     await new Promise((r) => server.close(r));
     agent.destroy();
