@@ -39,7 +39,7 @@ async function main(): Promise<number> {
     process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
     process.env.DATABASE_URL = stack.databaseUrl;
     await globalSetup();
-    const world = await startWorld();
+    const world = await startWorld({ workerLogLevel: 'ERROR' });
     try {
       const report = await runFuzz(world, { requests, seed, log });
       console.log(`\n${formatReport(report, world.routes)}\n`);

@@ -74,6 +74,8 @@ export interface TestUser {
 }
 
 export interface WorldOptions {
+  /** The worker's log level (default WARN); `npm run fuzz` keeps expected delivery failures quiet. */
+  workerLogLevel?: 'WARN' | 'ERROR';
   /** SMTP server the worker sends notification email to. */
   smtpUrl?: string;
   /** Notification delivery retry policy (e.g. a short overall budget). */
@@ -88,7 +90,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const bundlePath = process.env.LTC_WORKFLOW_BUNDLE;
   if (!address || !databaseUrl || !bundlePath) throw new Error('run integration tests with `npm test`');
   if (!runtimeInstalled) {
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(opts.workerLogLevel ?? 'WARN') });
     runtimeInstalled = true;
   }
   const handle = createDb(databaseUrl, { max: 10 });
