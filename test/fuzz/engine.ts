@@ -111,6 +111,8 @@ interface Fixture {
 /** Ids found in answers, fed back into later requests. */
 interface Harvest {
   deals: string[];
+  /** Who each deal waits on, from the deals in answers: coherent sign-offs move deals along. */
+  waiting: { dealId: string; stage: string; role: string; userId: string }[];
   notifications: string[];
   webhooks: string[];
   tokens: string[];
@@ -453,8 +455,44 @@ function requestArb(routes: readonly RegisteredRoute[], fx: Fixture, harvest: Ha
       },
     );
 
-  return fc.constantFrom(...routes).chain((route) =>
-    authArbFor(route).chain((auth: Req['auth']) => {
+  const principalIndex = new Map(fx.principals.map((p, i) => [p.id, i]));
+  const vault = new Set(fx.vaultDeals);
+  /** A sign-off by someone a deal waits on, for the stage it is at (as answers last showed it). */
+  const coherentSignoff = (route: RegisteredRoute) => {
+    const open = harvest.waiting.filter((w) => principalIndex.has(w.userId) && !vault.has(w.dealId));
+    if (!open.length || !route.path.endsWith('/signoffs')) return undefined;
+    return fc.tuple(fc.constantFrom(...open), fc.boolean(), fc.option(fc.uuid())).map(
+      ([w, withRole, key]): Req =>
+        ({
+          route,
+          auth: { principal: principalIndex.get(w.userId)! },
+          params: { id: w.dealId },
+          oddPath: false,
+          query: [],
+          body: {
+            value: {
+              stage: w.stage,
+              ...(withRole ? { role: w.role } : {}),
+              decision: 'approve',
+              comment: 'fuzz',
+            },
+            broken: false,
+          },
+          transport: { kind: 'json' },
+          idempotencyKey: key ?? undefined,
+          copies: 1,
+        }) as Req,
+    );
+  };
+
+  return fc.constantFrom(...routes).chain((route) => {
+    const coherent = coherentSignoff(route);
+    const fuzzed = fuzzedRequest(route);
+    return coherent ? fc.oneof({ arbitrary: fuzzed, weight: 1 }, { arbitrary: coherent, weight: 1 }) : fuzzed;
+  });
+
+  function fuzzedRequest(route: RegisteredRoute): fc.Arbitrary<Req> {
+    return authArbFor(route).chain((auth: Req['auth']) => {
       const requester = 'principal' in auth ? fx.principals[auth.principal] : undefined;
       const names = [...route.path.matchAll(/:([A-Za-z_$][\w$]*)/g)].map((m) => m[1]);
       const paramArb = fc.tuple(
@@ -676,8 +714,8 @@ function requestArb(routes: readonly RegisteredRoute[], fx: Fixture, harvest: Ha
             copies,
           } as Req & { body: { value: unknown; broken: boolean } };
         });
-    }),
-  );
+    });
+  }
 }
 
 function decodes(segment: string): boolean {
@@ -1023,7 +1061,14 @@ export async function runFuzz(world: World, opts: FuzzOptions): Promise<FuzzRepo
     await settle(world, [...fx.ownDeals, ...fx.vaultDeals]);
     const since = new Date();
     const before = await snapshotDeals(world, fx.vaultDeals);
-    const harvest: Harvest = { deals: [], notifications: [], webhooks: [], tokens: [], cursors: [] };
+    const harvest: Harvest = {
+      deals: [],
+      waiting: [],
+      notifications: [],
+      webhooks: [],
+      tokens: [],
+      cursors: [],
+    };
     const arb = requestArb(routes, fx, harvest) as fc.Arbitrary<
       Req & { body: { value: unknown; broken: boolean } }
     >;
@@ -1045,6 +1090,20 @@ export async function runFuzz(world: World, opts: FuzzOptions): Promise<FuzzRepo
       const ids = [j, ...((Array.isArray(j.items) ? j.items : []) as Record<string, unknown>[])]
         .map((x) => x?.id)
         .filter((x): x is string => typeof x === 'string');
+      if (top === 'deals') {
+        for (const d of [j, ...((Array.isArray(j.items) ? j.items : []) as Record<string, unknown>[])]) {
+          const stage = d?.stage as
+            | { key?: string; waitingOn?: { role: string; userId: string }[] }
+            | undefined;
+          if (typeof d?.id !== 'string' || !stage?.key || !Array.isArray(stage.waitingOn)) continue;
+          const waits = stage.waitingOn.map((w) => ({
+            dealId: d.id as string,
+            stage: stage.key as string,
+            ...w,
+          }));
+          harvest.waiting = [...harvest.waiting.filter((w) => w.dealId !== d.id), ...waits];
+        }
+      }
       if (req.route.path === '/deals' && req.route.method === 'post') harvest.deals.push(...ids);
       else if (top === 'webhooks') harvest.webhooks.push(...ids);
       else if (req.route.path.endsWith('/tokens')) harvest.tokens.push(...ids);
