@@ -9,7 +9,7 @@ import { createNotificationStarter } from './activities/notifications';
 import { env } from './config/env';
 import { createDb, type Db } from './db/client';
 import { ensureDatabase, runMigrations } from './db/migrate';
-import type { DeliveryRetryOptions } from './notifications/delivery';
+import type { DeliveryRetryOptions } from './domain/notifications/delivery';
 import type { WebhookTargetPolicy } from './notifications/webhook-target';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 

@@ -14,8 +14,8 @@ import { inArray, sql } from 'drizzle-orm';
 import { type Db, pgErrorOf } from '../db/client';
 import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
+import type { Locale, NotificationContext } from '../domain/notifications/types';
 import { renderNotification } from '../notifications/render';
-import type { Locale, NotificationContext } from '../notifications/types';
 import type {
   DealActivities,
   DealFaultInput,

@@ -28,19 +28,19 @@ import {
   deliveryWorkflowId,
   effectivePreferences,
   webhookChannel,
-} from '../notifications/delivery';
-import { renderNotification } from '../notifications/render';
-import { createMailer, DeliveryError, type Mailer } from '../notifications/send';
+} from '../domain/notifications/delivery';
 import type {
   Locale,
   NotificationContext,
   NotificationKind,
   OutgoingNotification,
-} from '../notifications/types';
+} from '../domain/notifications/types';
+import { renderNotification } from '../notifications/render';
+import { createMailer, DeliveryError, type Mailer } from '../notifications/send';
 import { buildWebhookRequest, type WebhookFormat } from '../notifications/webhook-formats';
 import { sendWebhook } from '../notifications/webhook-send';
 import type { WebhookTargetPolicy } from '../notifications/webhook-target';
-import { dealLink, type OutboxRow } from './deal-records';
+import { dealLink } from './deal-records';
 
 export interface NotificationActivityDeps {
   db: Db;

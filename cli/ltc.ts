@@ -11,10 +11,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
+import { parseDefinitionText } from '../definitions/parse';
+import { validateProcessDefinition } from '../definitions/validate';
 import { diffDefinitions, formatDefinitionDiff, isEmptyDiff } from '../domain/process/diff';
-import { parseDefinitionText } from '../domain/process/parse';
 import type { ProcessDefinition, ValidationIssue } from '../domain/process/types';
-import { validateProcessDefinition } from '../domain/process/validate';
 
 export interface CliIo {
   stdout: { write(chunk: string): unknown };

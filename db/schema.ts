@@ -182,7 +182,7 @@ export const dealEvents = pgTable(
     stage: text('stage'),
     actorId: text('actor_id').notNull(),
     onBehalfOfId: text('on_behalf_of_id'),
-    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [
     uniqueIndex('deal_events_seq_uq').on(t.dealId, t.seq),

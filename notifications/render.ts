@@ -7,7 +7,12 @@
  * The markdown uses only what WeCom, DingTalk and Feishu cards all render: a bold first line,
  * `- ` list items and one `[label](url)` link. Slack gets it converted in `webhook-formats.ts`.
  */
-import type { Locale, NotificationContext, NotificationKind, RenderedMessage } from './types';
+import type {
+  Locale,
+  NotificationContext,
+  NotificationKind,
+  RenderedMessage,
+} from '../domain/notifications/types';
 
 type Loc = { en: string; zh: string };
 

@@ -10,7 +10,7 @@
 
 import type { SMTPTransportOptions } from 'nodemailer';
 import { createTransport } from 'nodemailer';
-import type { OutgoingNotification } from './types';
+import type { OutgoingNotification } from '../domain/notifications/types';
 
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';

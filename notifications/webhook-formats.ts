@@ -11,8 +11,8 @@
  * Text from users cannot mention anyone in the chat formats (see `mentions.ts`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { NotificationKind, OutgoingNotification } from '../domain/notifications/types';
 import { neutraliseDingTalkMentions, neutraliseFeishuMentions, neutraliseWeComMentions } from './mentions';
-import type { NotificationKind, OutgoingNotification } from './types';
 
 export const WEBHOOK_FORMATS = ['generic', 'wecom', 'dingtalk', 'feishu', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

@@ -3,7 +3,8 @@
  * - `workflows/` is deterministic workflow code: it imports values only from @temporalio/workflow,
  *   @temporalio/common, other workflow files and `domain/`; anything else only as `import type`.
  * - `domain/` is pure: it imports only `domain/` (types included): no zod, drizzle, Node or I/O.
- * - `db/`, `domain/`, `activities/`, `workflows/` and `notifications/` never import `api/`.
+ * - `db/`, `domain/`, `definitions/`, `activities/`, `workflows/` and `notifications/` never import
+ *   `api/`.
  * Run it: `node --import tsx scripts/check-layers.ts` (exits 1 and lists each forbidden import).
  */
 import fs from 'node:fs';
@@ -55,7 +56,7 @@ const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 function violationOf(from: string, to: string, typeOnly: boolean): string | null {
   if (
     under(to, 'api') &&
-    ['db', 'domain', 'activities', 'workflows', 'notifications'].some((d) => under(from, d))
+    ['db', 'domain', 'definitions', 'activities', 'workflows', 'notifications'].some((d) => under(from, d))
   ) {
     return `${from.split('/')[0]}/ never imports api/`;
   }
@@ -85,7 +86,7 @@ function* sourceFiles(dir: string): Generator<string> {
 
 export function checkLayers(root: string): Violation[] {
   const out: Violation[] = [];
-  for (const top of ['workflows', 'domain', 'db', 'activities', 'notifications']) {
+  for (const top of ['workflows', 'domain', 'definitions', 'db', 'activities', 'notifications']) {
     for (const file of sourceFiles(path.join(root, top))) {
       const from = path.relative(root, file).split(path.sep).join('/');
       for (const ref of importsOf(fs.readFileSync(file, 'utf8'))) {

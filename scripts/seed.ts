@@ -16,8 +16,8 @@ import { hashToken, newToken } from '../api/auth/tokens';
 import { applyProcessDefinition, getLatestProcessVersion } from '../api/process-definitions/repo';
 import type { Db } from '../db/client';
 import { apiTokens, deals, users } from '../db/schema';
+import { validateProcessDefinition } from '../definitions/validate';
 import type { ProcessDefinition } from '../domain/process/types';
-import { validateProcessDefinition } from '../domain/process/validate';
 import {
   DEAL_PLANS,
   DEMO_CLOCK_PLANS,

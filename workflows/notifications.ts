@@ -18,7 +18,7 @@ import {
   type DeliveryRetryOptions,
   NON_RETRYABLE_DELIVERY_ERRORS,
   webhookIdOf,
-} from '../notifications/delivery';
+} from '../domain/notifications/delivery';
 
 /** Bookkeeping in our own Postgres: retried until it works (a database outage must not drop anything). */
 const bookkeeping = proxyActivities<NotificationDeliveryActivities>({

@@ -38,7 +38,7 @@ import {
 } from '../../workflows/messages';
 import { type DealScope, scopeCovers, visibleDealsWhere } from '../auth/access';
 import { cursorFields, decodeCursor, page } from '../http/pagination';
-import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem';
+import { badRequest, forbidden, notFound } from '../http/problem';
 import { isClosedWorkflowError, unavailable, workflowProblem } from '../http/workflow-errors';
 import { getProcessVersion } from '../process-definitions/repo';
 import { type CreateAccess, checkNewDeal, processForNewDeal } from './admission';
@@ -382,7 +382,7 @@ export function createDealService(deps: DealServiceDeps) {
           stage: e.stage,
           actorId: e.actorId,
           onBehalfOfId: e.onBehalfOfId,
-          data: e.data as Record<string, unknown>,
+          data: e.data,
         })),
         nextCursor: p.nextCursor,
       };

@@ -2,7 +2,7 @@
  * Notification API schemas (zod): request validation and the OpenAPI document come from these.
  */
 import { z } from 'zod';
-import { NOTIFICATION_KINDS, PREFERENCE_CHANNELS } from '../../notifications/delivery';
+import { NOTIFICATION_KINDS, PREFERENCE_CHANNELS } from '../../domain/notifications/delivery';
 import { WEBHOOK_FORMATS } from '../../notifications/webhook-formats';
 import { paginationQuery } from '../http/pagination';
 import { storableText } from '../http/storable';

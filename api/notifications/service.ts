@@ -16,8 +16,8 @@ import {
   NOTIFICATION_KINDS,
   type NotificationPreferences,
   resendWorkflowId,
-} from '../../notifications/delivery';
-import type { NotificationKind } from '../../notifications/types';
+} from '../../domain/notifications/delivery';
+import type { NotificationKind } from '../../domain/notifications/types';
 import type { WebhookFormat } from '../../notifications/webhook-formats';
 import {
   checkWebhookTarget,

@@ -5,7 +5,7 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { processVersions, users } from '../../db/schema';
-import { definitionChecksum } from '../../domain/process/checksum';
+import { definitionChecksum } from '../../definitions/checksum';
 import type { LocalizedText, ProcessDefinition, ProcessVersion } from '../../domain/process/types';
 
 type Row = typeof processVersions.$inferSelect;

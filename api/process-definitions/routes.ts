@@ -8,11 +8,11 @@
  */
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { parseDefinitionText } from '../../definitions/parse';
+import { processDefinitionSchema } from '../../definitions/schema';
+import { validateProcessDefinition } from '../../definitions/validate';
 import { diffDefinitions, formatDefinitionDiff, isEmptyDiff } from '../../domain/process/diff';
-import { parseDefinitionText } from '../../domain/process/parse';
-import { processDefinitionSchema } from '../../domain/process/schema';
 import type { ProcessDefinition, ValidationIssue } from '../../domain/process/types';
-import { validateProcessDefinition } from '../../domain/process/validate';
 import { principalOf } from '../auth/authenticate';
 import { isOps } from '../auth/principal';
 import type { FeatureRoutes } from '../feature';

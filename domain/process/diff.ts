@@ -3,7 +3,7 @@
  * a stage, objects are compared field by field (`sla.within`, `weights.AR`, `name.zh`) while
  * arrays and the rule are compared as whole values.
  */
-import { canonicalJson } from './checksum';
+import { canonicalJson } from './canonical';
 import type { LocalizedText, ProcessDefinition, StageDefinition } from './types';
 
 export interface FieldChange {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDefinitionText } from '../../definitions/parse';
 import { type CreditStage, creditForDeal, mergeCredit } from '../../domain/deal/credit';
-import { parseDefinitionText } from '../../domain/process/parse';
 import type { ProcessDefinition } from '../../domain/process/types';
 
 const H = { AR: 'alice', SR: 'sam', FR: 'fred' };

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDefinitionText } from '../../definitions/parse';
+import { validateProcessDefinition } from '../../definitions/validate';
 import {
   addRequired,
   amendValue,
@@ -29,9 +31,7 @@ import {
 import { approversFor } from '../../domain/deal/rules';
 import { slaStep } from '../../domain/deal/sla';
 import type { DealInput, DealState, Decision, RequiredApprover, Triangle } from '../../domain/deal/types';
-import { parseDefinitionText } from '../../domain/process/parse';
 import type { Approver, ProcessDefinition, StageDefinition } from '../../domain/process/types';
-import { validateProcessDefinition } from '../../domain/process/validate';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

@@ -1,4 +1,5 @@
-import { canonicalJson, definitionChecksum } from '../../domain/process/checksum';
+import { definitionChecksum } from '../../definitions/checksum';
+import { canonicalJson } from '../../domain/process/canonical';
 import type { ProcessDefinition } from '../../domain/process/types';
 
 const def = (): ProcessDefinition => ({

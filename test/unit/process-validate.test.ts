@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectFormat, parseDefinitionText } from '../../domain/process/parse';
+import { detectFormat, parseDefinitionText } from '../../definitions/parse';
+import { formatIssuePath, validateProcessDefinition } from '../../definitions/validate';
 import type { ProcessDefinition, StageDefinition, ValidationIssue } from '../../domain/process/types';
-import { formatIssuePath, validateProcessDefinition } from '../../domain/process/validate';
 import { BEYOND_LIMITS, many } from '../definition-limits';
 
 const stage = (key: string, extra: Partial<StageDefinition> = {}): StageDefinition => ({

@@ -53,7 +53,7 @@ import {
 } from '../../domain/deal/machine';
 import { approversFor } from '../../domain/deal/rules';
 import { pauseClock, type SlaAction, slaStep } from '../../domain/deal/sla';
-import type { DealInput, DealResult, DealState, RequiredApprover } from '../../domain/deal/types';
+import type { DealResult, DealState, RequiredApprover } from '../../domain/deal/types';
 import { TRIANGLE_ROLES } from '../../domain/process/types';
 import {
   amendUpdate,

@@ -20,7 +20,7 @@ import {
   type EventRecord,
   type RecordInput,
 } from '../../../activities/types';
-import { DELIVER_NOTIFICATION_WORKFLOW_TYPE } from '../../../notifications/delivery';
+import { DELIVER_NOTIFICATION_WORKFLOW_TYPE } from '../../../domain/notifications/delivery';
 import * as messages from '../../../workflows/messages';
 import type { History } from './histories';
 

@@ -1,8 +1,7 @@
 /**
- * Canonical JSON and checksums of definitions. Uses node:crypto: not for workflow code.
+ * Canonical JSON: the same value gives the same text whatever its key order. Pure: used by the
+ * definition diff and, through `definitions/checksum.ts`, by checksums.
  */
-import { createHash } from 'node:crypto';
-import type { ProcessDefinition } from './types';
 
 /**
  * JSON with object keys sorted (recursively) and no whitespace, so equal values give equal text
@@ -54,9 +53,4 @@ function write(input: unknown, stack: Set<object>): string | undefined {
   } finally {
     stack.delete(object);
   }
-}
-
-/** sha256 (hex) of the definition's canonical JSON: equal definitions, equal checksums. */
-export function definitionChecksum(def: ProcessDefinition): string {
-  return createHash('sha256').update(canonicalJson(def), 'utf8').digest('hex');
 }

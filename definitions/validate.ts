@@ -4,12 +4,10 @@
  * collected, not just the first.
  */
 import type { z } from 'zod';
-import { parseDuration } from '../duration';
-import { amountProblem, isKnownCurrency } from '../money';
-import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text';
-import { checkCurrencies } from './currencies';
-import { MAX_DURATION_MS, MAX_DURATION_TEXT } from './limits';
-import { GROUP_PREFIX, processDefinitionSchema } from './schema';
+import { parseDuration } from '../domain/duration';
+import { amountProblem, isKnownCurrency } from '../domain/money';
+import { checkCurrencies } from '../domain/process/currencies';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../domain/process/limits';
 import {
   LOST,
   type ProcessDefinition,
@@ -17,7 +15,9 @@ import {
   TRIANGLE_ROLES,
   type TriangleRole,
   type ValidationIssue,
-} from './types';
+} from '../domain/process/types';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../domain/text';
+import { GROUP_PREFIX, processDefinitionSchema } from './schema';
 
 export interface ValidateOptions {
   /**

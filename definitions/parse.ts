@@ -3,7 +3,7 @@
  * reads files, the API reads request bodies.
  */
 import { Lexer, parseAllDocuments } from 'yaml';
-import type { ValidationIssue } from './types';
+import type { ValidationIssue } from '../domain/process/types';
 
 export type DefinitionFormat = 'yaml' | 'json' | 'auto';
 

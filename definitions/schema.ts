@@ -6,7 +6,7 @@
  * Not for workflow code: workflows import `./types.ts` only.
  */
 import { z } from 'zod';
-import { DEFINITION_LIMITS as LIMITS } from './limits';
+import { DEFINITION_LIMITS as LIMITS } from '../domain/process/limits';
 import type {
   Approver,
   ConditionalApprovers,
@@ -20,7 +20,7 @@ import type {
   StageSla,
   TriangleRole,
   ValueThreshold,
-} from './types';
+} from '../domain/process/types';
 
 export const KEY_PATTERN = /^[a-z0-9-]+$/;
 export const GROUP_PREFIX = 'group:';
