@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz`: at least 10,000 generated requests (FUZZ_REQUESTS, default 10000; FUZZ_SEED to
- * replay a run) across every route of the route registry, against the real API on a throwaway
+ * replay a run; FUZZ_CONCURRENCY requests in flight, default 8) across every route of the route registry, against the real API on a throwaway
  * stack: a Temporal dev server and a fresh database, started as `npm test` starts them
  * (scripts/stack/throwaway.ts), with the workflows bundled by the integration tests' global set-up
  * and the app, worker and users of their `World`. The engine and its checks are in
@@ -24,6 +24,9 @@ async function main(): Promise<number> {
   if (!Number.isInteger(requests) || requests < 1)
     throw new Error('FUZZ_REQUESTS must be a positive integer');
   if (seed !== undefined && !Number.isInteger(seed)) throw new Error('FUZZ_SEED must be an integer');
+  const concurrency = Number(process.env.FUZZ_CONCURRENCY ?? 8);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error('FUZZ_CONCURRENCY must be a positive integer');
   const config = devEnv();
   const dataDir = path.resolve(root, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -41,7 +44,7 @@ async function main(): Promise<number> {
     await globalSetup();
     const world = await startWorld({ workerLogLevel: 'ERROR' });
     try {
-      const report = await runFuzz(world, { requests, seed, log });
+      const report = await runFuzz(world, { requests, seed, concurrency, log });
       console.log(`\n${formatReport(report, world.routes)}\n`);
       console.log(
         `${report.requests} requests over ${world.routes.length} routes in ${(report.ms / 1000).toFixed(1)} s ` +
