@@ -95,14 +95,15 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       .where(inArray(users.id, ids));
   }
 
-  /** Members of any of the groups, each with their groups, by id. */
+  /** Active members of any of the groups, each with their groups, by id (deactivated users are no one's). */
   async function groupMembers(groups: string[]) {
     if (groups.length === 0) return [];
     return db
       .select({ id: users.id, groups: users.groups })
       .from(users)
       .where(
-        sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`,
+        sql`${users.groups} && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))
+          AND ${users.deactivatedAt} IS NULL`,
       )
       .orderBy(users.id);
   }
@@ -320,18 +321,29 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       return { deferred: [], written };
     },
 
-    /** Who fills `manager` (the AR's manager), each group the process names, and ops (stand-ins). */
+    /**
+     * Who fills `manager` (the AR's manager), each group the process names, and ops (stand-ins).
+     * A deactivated user (`active: false`) fills none of them: a deactivated manager leaves
+     * `manager` unfilled, so it falls to the ops stand-in, and deactivated members and ops are left
+     * out of their groups and of the stand-ins.
+     */
     async resolveDirectory(input: ResolveDirectoryInput) {
       const [ar] = await userRows([input.ar]);
+      const [manager] = ar?.managerId
+        ? await db
+            .select({ id: users.id })
+            .from(users)
+            .where(sql`${users.id} = ${ar.managerId} AND ${users.deactivatedAt} IS NULL`)
+        : [];
       const members = await groupMembers(input.groups);
       const ops = await db
         .select({ id: users.id })
         .from(users)
-        .where(sql`${users.roles} && ARRAY['ops']::text[]`)
+        .where(sql`${users.roles} && ARRAY['ops']::text[] AND ${users.deactivatedAt} IS NULL`)
         .orderBy(users.id);
       return {
         ar: input.ar,
-        manager: ar?.managerId ?? null,
+        manager: manager?.id ?? null,
         groups: Object.fromEntries(
           input.groups.map((g) => [g, members.filter((m) => m.groups.includes(g)).map((m) => m.id)]),
         ),

@@ -7,6 +7,7 @@ import { env } from '../config/env';
 import { createDb } from '../db/client';
 import { ensureDatabase, runMigrations } from '../db/migrate';
 import { createApp } from './app';
+import { answerClientErrors } from './http/client-errors';
 import { createLogger } from './http/logger';
 import { ensureBootstrapAdmin } from './users/bootstrap';
 
@@ -37,9 +38,11 @@ async function main(): Promise<void> {
     webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
     webDir: path.resolve(__dirname, '..', 'web', 'dist'),
   });
-  const server = app.listen(config.PORT, () => {
-    logger.info({ port: config.PORT }, 'api ready');
-  });
+  const server = answerClientErrors(
+    app.listen(config.PORT, () => {
+      logger.info({ port: config.PORT }, 'api ready');
+    }),
+  );
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   let stopping = false;
   const stop = () => {

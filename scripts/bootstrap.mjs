@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of `npm start`, `npm test` and `npm run bench`. Node built-ins only: it runs before
+// Entry point of `npm start`, `npm test`, `npm run bench` and `npm run fuzz`. Node built-ins only: it runs before
 // node_modules exists, installs it when missing (npm ci), then hands over to the TypeScript stack
 // scripts through tsx.
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ const targets = {
   'bench-signoff': 'scripts/bench-signoff.ts',
   screenshots: 'scripts/screenshots.ts',
   'bench-board': 'scripts/bench-board.ts',
+  fuzz: 'scripts/fuzz.ts',
 };
 if (!targets[command]) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(targets).join('|')}> [args]`);

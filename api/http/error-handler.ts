@@ -106,6 +106,10 @@ export function toClientProblem(err: unknown): HttpProblem | undefined {
       return unsupportedMediaType(typeof e.message === 'string' ? e.message : undefined);
   }
 
+  // A path segment that is not valid percent-encoded UTF-8 (`%zz`, `%ED%A0%80`) names nothing.
+  if (typeof e.message === 'string' && e.message.startsWith('Failed to decode param')) {
+    return notFound('No such resource: a path segment is not valid percent-encoded UTF-8');
+  }
   const status = typeof e.status === 'number' ? e.status : e.statusCode;
   if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500) {
     // http-errors marks 4xx errors as exposable; anything else only gets the reason phrase.

@@ -1,4 +1,5 @@
 export * from './app';
+export * from './client-errors';
 export * from './docs';
 export * from './error-handler';
 export * from './logger';

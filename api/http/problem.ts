@@ -130,9 +130,14 @@ export function badRequest(detail: string, errors?: ProblemFieldError[]): HttpPr
     : new HttpProblem(400, { type: 'bad-request', title: 'Bad Request', detail });
 }
 
-/** 400 for a request body that is not parseable JSON. */
+/** 400 for a request body that is not parseable JSON: the field at fault is the whole `body`. */
 export function malformedJson(detail = 'The request body is not valid JSON'): HttpProblem {
-  return new HttpProblem(400, { type: 'malformed-json', title: 'Malformed JSON', detail });
+  return new HttpProblem(400, {
+    type: 'malformed-json',
+    title: 'Malformed JSON',
+    detail,
+    errors: [{ path: 'body', message: 'must be a JSON object or array' }],
+  });
 }
 
 /** 401, with a `WWW-Authenticate: Bearer` challenge. */

@@ -1,7 +1,10 @@
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import {
+  answerClientErrors,
   conflict,
   createHttpApp,
   createLogger,
@@ -154,7 +157,19 @@ describe('problem+json errors', () => {
       type: PROBLEM_TYPE_BASE + 'malformed-json',
       title: 'Malformed JSON',
       status: 400,
+      errors: [{ path: 'body', message: expect.any(String) }],
     });
+  });
+
+  // Found by `npm run fuzz`: the router's decode error was a bare 400 naming no field.
+  test.each(['%zz', '%ED%A0%80', '%FF'])('undecodable path segment %s → 404 problem', async (segment) => {
+    const res = await request(app)
+      .post(`/defs/${segment}`)
+      .set('Content-Type', 'application/json')
+      .send({ stages: [], value: { amount: 1 } });
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: PROBLEM_TYPE_BASE + 'not-found', status: 404 });
   });
 
   test('body over the limit → 413', async () => {
@@ -232,6 +247,46 @@ describe('problem+json errors', () => {
     await new Promise((r) => setImmediate(r));
     const access = lines.find((l) => l.requestId === 'trace-42' && l.msg === 'request completed');
     expect(access).toBeDefined();
+  });
+});
+
+// Found by `npm run fuzz`: Node's parser answered these itself, as a bare 431/400 with no body.
+describe('answerClientErrors', () => {
+  let server: http.Server;
+  let port: number;
+  beforeAll(async () => {
+    server = answerClientErrors(http.createServer(buildApp(captureLogger().logger)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  const raw = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end(text));
+      let out = '';
+      socket.on('data', (c) => {
+        out += c.toString('utf8');
+      });
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+
+  test('a request line over the header limit → 431 problem+json', async () => {
+    const out = await raw(`GET /missing?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(out).toMatch(/^HTTP\/1\.1 431 /);
+    expect(out).toMatch(/content-type: application\/problem\+json/i);
+    const body = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ type: PROBLEM_TYPE_BASE + 'request-header-fields-too-large', status: 431 });
+  });
+
+  test('a request that is not HTTP → 400 problem+json', async () => {
+    const out = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(out).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ type: PROBLEM_TYPE_BASE + 'bad-request', status: 400 });
   });
 });
 

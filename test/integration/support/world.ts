@@ -13,8 +13,9 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Express } from 'express';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { type AppDeps, createApp } from '../../../api/app';
+import { type App, type AppDeps, createApp } from '../../../api/app';
 import { hashToken, newToken } from '../../../api/auth/tokens';
+import type { RegisteredRoute } from '../../../api/http/route';
 import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
 import { apiTokens, users } from '../../../db/schema';
@@ -54,6 +55,8 @@ export interface World {
   sql: DbHandle['sql'];
   client: Client;
   app: Express;
+  /** Every route of the app's route registry (what the OpenAPI document lists). */
+  routes: readonly RegisteredRoute[];
   taskQueue: string;
   /** A short random suffix for ids, so test files never collide. */
   ns: string;
@@ -72,6 +75,8 @@ export interface TestUser {
 }
 
 export interface WorldOptions {
+  /** The worker's log level (default WARN); `npm run fuzz` keeps expected delivery failures quiet. */
+  workerLogLevel?: 'WARN' | 'ERROR';
   /** SMTP server the worker sends notification email to. */
   smtpUrl?: string;
   /** Notification delivery retry policy (e.g. a short overall budget). */
@@ -86,7 +91,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const bundlePath = process.env.LTC_WORKFLOW_BUNDLE;
   if (!address || !databaseUrl || !bundlePath) throw new Error('run integration tests with `npm test`');
   if (!runtimeInstalled) {
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(opts.workerLogLevel ?? 'WARN') });
     runtimeInstalled = true;
   }
   const handle = createDb(databaseUrl, { max: 10 });
@@ -122,12 +127,19 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     running = undefined;
   };
   await startWorker();
-  const app = testApp({ db: handle.db, temporal: client, taskQueue, publicUrl, webDir: opts.webDir });
+  const { app, registry } = testApp({
+    db: handle.db,
+    temporal: client,
+    taskQueue,
+    publicUrl,
+    webDir: opts.webDir,
+  });
   return {
     db: handle.db,
     sql: handle.sql,
     client,
     app,
+    routes: registry.routes(),
     taskQueue,
     ns,
     get worker() {
@@ -175,9 +187,7 @@ async function terminateOpenWorkflows(client: Client, taskQueue: string): Promis
  * unless overridden: tests share Postgres's rate-limit buckets, and every request comes from
  * 127.0.0.1.
  */
-function testApp(
-  deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'publicUrl'> & Partial<AppDeps>,
-): Express {
+function testApp(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue' | 'publicUrl'> & Partial<AppDeps>): App {
   return createApp({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     namespace: 'default',
@@ -187,7 +197,7 @@ function testApp(
     rateLimitFailedAuthPerMinute: 1_000_000,
     webhookPolicy,
     ...deps,
-  }).app;
+  });
 }
 
 /** Another API instance on the world's database and task queue, like a second replica. */
@@ -198,7 +208,7 @@ export function replicaApp(world: World, overrides: Partial<AppDeps> = {}): Expr
     taskQueue: world.taskQueue,
     publicUrl: 'http://localhost:3000',
     ...overrides,
-  });
+  }).app;
 }
 
 /** Insert a user with a fresh token. */
