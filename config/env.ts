@@ -66,6 +66,18 @@ export const envSchema = z.object({
       )
       .optional(),
   ),
+  /** A workflow bundle built by `npm run build:workflows`; unset: the worker bundles `workflows/` at start. */
+  WORKFLOW_BUNDLE_PATH: optionalString,
+  /** Worker tuning (defaults chosen for 2 cores; see the README's Configuration). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(10),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Postgres connections per process (API or worker). */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** OTLP/HTTP endpoint for traces (e.g. http://collector:4318); unset: no tracing export. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
   /** Hosts (`host` or `host:port`, comma-separated) webhooks may reach although they are not public. */
   WEBHOOK_ALLOW_HOSTS: z
     .string()

@@ -16,6 +16,9 @@ const targets = {
   bench: 'scripts/bench-signoff.ts',
   screenshots: 'scripts/screenshots.ts',
   'bench-board': 'scripts/bench-board.ts',
+  'stack-prod': 'scripts/prod.ts',
+  'test-prod': 'scripts/test-prod.ts',
+  chaos: 'scripts/chaos.ts',
 };
 if (!targets[command]) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(targets).join('|')}> [args]`);
