@@ -21,7 +21,7 @@ import { createDb, type Db } from './db/client';
 import { ensureDatabase, runMigrations } from './db/migrate';
 import type { DeliveryRetryOptions } from './notifications/delivery';
 import type { WebhookTargetPolicy } from './notifications/webhook-target';
-import { startTracing } from './telemetry/tracing';
+import { createTracing, startTracing } from './telemetry/tracing';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export interface LtcWorkerOptions {
@@ -92,7 +92,14 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
     // keep a 2-core machine responsive (workflow tasks are CPU, activities wait on Postgres).
     ...DEFAULT_TUNING,
     ...opts.tuning,
-    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
+    // A prebuilt bundle already holds the workflow interceptor modules (build-workflows.ts).
+    ...(opts.interceptors
+      ? {
+          interceptors: opts.workflowBundle
+            ? { ...opts.interceptors, workflowModules: undefined }
+            : opts.interceptors,
+        }
+      : {}),
     ...(opts.sinks ? { sinks: opts.sinks } : {}),
     // On SIGTERM: stop polling, let running activities finish for this long, then cancel them.
     shutdownGraceTime: '10s',
