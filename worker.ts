@@ -133,11 +133,11 @@ async function main(): Promise<void> {
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for the worker');
   // We handle SIGINT/SIGTERM ourselves to shut the worker down gracefully.
   Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger) });
-  const tracing = await startTracing(
-    'ltc-worker',
-    config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    config.OTEL_SERVICE_NAME,
-  );
+  // The prebuilt bundle carries the tracing workflow interceptors, whose spans leave through the
+  // `exporter` sink: without an endpoint that sink is still there, and drops them.
+  const tracing =
+    (await startTracing('ltc-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT, config.OTEL_SERVICE_NAME)) ??
+    (config.WORKFLOW_BUNDLE_PATH ? createTracing({ serviceName: 'ltc-worker' }) : undefined);
   await ensureDatabase(config.DATABASE_URL);
   await runMigrations(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
