@@ -27,6 +27,14 @@ module.exports = {
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
     {
+      // The scale-out proofs: only under `npm run test:prod` (skipped otherwise).
+      displayName: 'prod',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/prod'],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleFileExtensions: ['ts', 'js', 'json'],
+    },
+    {
       displayName: 'browser',
       testEnvironment: 'node',
       roots: ['<rootDir>/test/browser'],

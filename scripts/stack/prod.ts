@@ -50,6 +50,8 @@ export interface ProdStackOptions {
   /** Extra environment for the API and worker processes (rate limits, retry budgets …). */
   env?: Record<string, string>;
   dynamicConfig?: Record<string, unknown>;
+  /** How long a dead API or worker stays down before the supervisor starts it again (default 1 s). */
+  restartDelayMs?: number;
   log: Log;
 }
 
@@ -192,7 +194,7 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
         m.restarts++;
         setTimeout(() => {
           if (!stopping && !held.has(m) && !m.child) spawnMember(m);
-        }, 1000);
+        }, opts.restartDelayMs ?? 1000);
       });
     };
     let balancer: Balancer | undefined;
