@@ -197,7 +197,14 @@ async function main(): Promise<void> {
     { taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start' },
     'worker ready',
   );
+  const heartbeat = config.WORKER_HEALTH_FILE
+    ? setInterval(() => {
+        if (worker.getState() === 'RUNNING')
+          fs.writeFileSync(config.WORKER_HEALTH_FILE as string, `${Date.now()}\n`);
+      }, 10_000)
+    : undefined;
   await worker.run();
+  if (heartbeat) clearInterval(heartbeat);
   await handle.close();
   await clientConnection.close();
   await connection.close();

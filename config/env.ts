@@ -73,6 +73,8 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(10),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Worker: a file touched every 10 s while the worker runs (container health checks). */
+  WORKER_HEALTH_FILE: optionalString,
   /** Postgres connections per process (API or worker). */
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   /** OTLP/HTTP endpoint for traces (e.g. http://collector:4318); unset: no tracing export. */
