@@ -13,7 +13,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dropDatabase, recreateDatabase, runMigrations } from '../../db/migrate';
+import { dropDatabase, ensureDatabase, recreateDatabase, runMigrations } from '../../db/migrate';
 import { buildWorkflowBundle } from '../build-workflows';
 import { type Balancer, startBalancer } from './balancer';
 import { freePort, waitForHttpOk } from './ports';
@@ -111,6 +111,7 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
     appUrl.pathname = `/${opts.name}`;
     const databaseUrl = appUrl.toString();
     if (opts.freshDatabase) await recreateDatabase(databaseUrl);
+    else await ensureDatabase(databaseUrl);
     await runMigrations(databaseUrl);
     if (opts.throwaway) {
       cleanups.push(async () => {

@@ -69,6 +69,12 @@ test('one trace spans the API request, the deal workflow and its activities', as
       process: { key },
     });
   expect(res.status).toBe(201);
+  // The workflow's span ends with the run: sign the only stage so the deal completes.
+  const signed = await request(app)
+    .post(`/deals/${res.body.id}/signoffs`)
+    .set(org.ar.auth)
+    .send({ stage: 'lead', decision: 'approve' });
+  expect(signed.status).toBe(200);
 
   const spans = await eventually(async () => {
     const all = exporter.getFinishedSpans();
@@ -79,7 +85,10 @@ test('one trace spans the API request, the deal workflow and its activities', as
     const hasWorkflow = names.some((n) => n.startsWith('RunWorkflow:'));
     const hasActivity = names.some((n) => n.startsWith('RunActivity:'));
     return hasWorkflow && hasActivity ? { root, names } : undefined;
-  }, 30_000);
+  }, 30_000).catch((err) => {
+    const seen = exporter.getFinishedSpans().map((s) => `${s.name} ${s.spanContext().traceId}`);
+    throw new Error(`${err}; spans: ${seen.join(' | ')}`);
+  });
   expect(spans.root.name).toMatch(/^HTTP POST \/deals/);
   expect(spans.names).toEqual(
     expect.arrayContaining([
