@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     dataDir,
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     port: Number(process.env.PORT ?? 3000),
+    taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'ltc-deals',
     temporalPort: process.env.PROD_TEMPORAL_PORT ? Number(process.env.PROD_TEMPORAL_PORT) : undefined,
     env: { LTC_BOOTSTRAP_ADMIN_TOKEN: token, PUBLIC_URL: process.env.PUBLIC_URL ?? '' },
     log,

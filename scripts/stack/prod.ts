@@ -22,6 +22,7 @@ import { killOnExit, stopChild } from './temporal';
 import {
   dropTemporalDatabases,
   findOrBuildTemporalServer,
+  freeLowPort,
   type PgTarget,
   pgTargetOf,
   setupTemporalSchemas,
@@ -50,6 +51,8 @@ export interface ProdStackOptions {
   /** Extra environment for the API and worker processes (rate limits, retry budgets …). */
   env?: Record<string, string>;
   dynamicConfig?: Record<string, unknown>;
+  /** Default `ltc-<name>`. */
+  taskQueue?: string;
   /** How long a dead API or worker stays down before the supervisor starts it again (default 1 s). */
   restartDelayMs?: number;
   log: Log;
@@ -127,7 +130,7 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
       pg: viaProxy,
       databases,
       dir,
-      frontendPort: opts.temporalPort ?? (await freePort()),
+      frontendPort: opts.temporalPort ?? (await freeLowPort()),
       namespace: 'default',
       dynamicConfig: opts.dynamicConfig,
       log,
@@ -138,7 +141,7 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
     const bundle = path.join(opts.dataDir, `${opts.name}-workflow-bundle.js`);
     await buildWorkflowBundle(bundle);
 
-    const taskQueue = `ltc-${opts.name}`;
+    const taskQueue = opts.taskQueue ?? `ltc-${opts.name}`;
     const logDir = path.join(opts.dataDir, `${opts.name}-logs`);
     fs.mkdirSync(logDir, { recursive: true });
     const stateFile = path.join(opts.dataDir, `${opts.name}-state.json`);

@@ -12,12 +12,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
-import { freePort } from './ports';
 import { isTemporalHealthy, killOnExit, stopChild } from './temporal';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -177,6 +177,20 @@ export interface TemporalServer {
 
 const CONFIG_ENV = 'ltc-postgres12';
 
+/** A free port below 32768: Temporal stores membership ports in a smallint column. */
+export async function freeLowPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
 /** Render the module's development-postgres12.yaml for our ports and databases. */
 export async function renderServerConfig(opts: TemporalServerOptions): Promise<void> {
   const template = fs.readFileSync(
@@ -203,18 +217,18 @@ export async function renderServerConfig(opts: TemporalServerOptions): Promise<v
   cfg.services.frontend.rpc = {
     ...cfg.services.frontend.rpc,
     grpcPort: fp,
-    membershipPort: await freePort(),
-    httpPort: await freePort(),
+    membershipPort: await freeLowPort(),
+    httpPort: await freeLowPort(),
   };
   for (const svc of ['matching', 'history', 'worker']) {
     cfg.services[svc].rpc = {
       ...cfg.services[svc].rpc,
-      grpcPort: await freePort(),
-      membershipPort: await freePort(),
+      grpcPort: await freeLowPort(),
+      membershipPort: await freeLowPort(),
     };
   }
   cfg.global.pprof = { port: 0 };
-  cfg.global.metrics.prometheus.listenAddress = `127.0.0.1:${await freePort()}`;
+  cfg.global.metrics.prometheus.listenAddress = `127.0.0.1:${await freeLowPort()}`;
   cfg.clusterMetadata.clusterInformation.active.rpcAddress = `127.0.0.1:${fp}`;
   cfg.archival = { history: { state: 'disabled' }, visibility: { state: 'disabled' } };
   cfg.namespaceDefaults = { archival: { history: { state: 'disabled' }, visibility: { state: 'disabled' } } };
