@@ -347,7 +347,6 @@ async function main(): Promise<number> {
     throwaway: !process.env.KEEP_CHAOS,
     freshDatabase: true,
     env: {
-      LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_READS_PER_MINUTE: '10000000',
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}?ignoreTLS=true`,
@@ -357,6 +356,12 @@ async function main(): Promise<number> {
     log,
   });
   baseUrl = stack.url;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
+
   const direct = new URL(adminUrl);
   direct.pathname = `/${name}`;
   const handle = createDb(direct.toString(), { max: 4 });

@@ -41,9 +41,14 @@ async function main(): Promise<number> {
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
     // A killed worker or API stays down long enough to show the other one carries on.
     restartDelayMs: 60_000,
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '30' },
+    env: { RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '30' },
     log,
   });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
   try {
     const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
     const extra = process.argv.slice(2);

@@ -290,19 +290,28 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const address = `127.0.0.1:${opts.frontendPort}`;
   const logFile = path.join(opts.dir, 'temporal-server.log');
   let child: ChildProcess | undefined;
+  /** Stopped on purpose: not restarted. Otherwise a server that dies (e.g. its Postgres went away
+   * for too long) is started again, as a process supervisor would. */
+  let stopped = false;
   const start = async () => {
+    stopped = false;
     const out = fs.openSync(logFile, 'a');
-    child = spawn(
+    const proc = spawn(
       opts.bin.server,
       ['--root', '.', '--config', 'config', '--env', CONFIG_ENV, '--allow-no-auth', 'start'],
-      {
-        cwd: opts.dir,
-        stdio: ['ignore', out, out],
-      },
+      { cwd: opts.dir, stdio: ['ignore', out, out] },
     );
+    child = proc;
     fs.closeSync(out);
-    killOnExit(child);
-    const proc = child;
+    killOnExit(proc);
+    let ready = false;
+    proc.once('exit', (code, signal) => {
+      if (stopped || !ready || child !== proc) return;
+      opts.log(`the Temporal server exited (${code ?? signal}); starting it again (see ${logFile})`);
+      setTimeout(() => {
+        if (!stopped && child === proc) start().catch((err) => opts.log(`restart failed: ${err}`));
+      }, 2000);
+    });
     const deadline = Date.now() + 120_000;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
@@ -315,6 +324,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       }
       await new Promise((r) => setTimeout(r, 500));
     }
+    ready = true;
   };
   await start();
   await ensureNamespace(address, opts.namespace, opts.log);
@@ -322,6 +332,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     address,
     start,
     stop: async () => {
+      stopped = true;
       if (child) await stopChild(child, 15_000);
     },
     get process() {
