@@ -52,14 +52,9 @@ async function main(): Promise<number> {
   try {
     const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
     const extra = process.argv.slice(2);
-    const args = [
-      jestBin,
-      '--runInBand',
-      '--selectProjects',
-      'prod',
-      'integration',
-      ...(extra.length ? extra : ['test/prod', ...PROD_SUBSET]),
-    ];
+    const patterns = extra.length ? extra : ['test/prod', ...PROD_SUBSET];
+    // --selectProjects takes every value after it: the patterns go first.
+    const args = [jestBin, '--runInBand', ...patterns, '--selectProjects', 'prod', 'integration'];
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, {
         cwd: root,
