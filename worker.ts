@@ -129,6 +129,12 @@ export function workflowBundleFrom(bundlePath: string | undefined): WorkerOption
 async function main(): Promise<void> {
   const config = env();
   const logger = createLogger(config.LOG_LEVEL, { base: { service: 'ltc-worker' } });
+  // Start and stop lines are written at any level but `silent` (supervisors and tests wait for
+  // "worker ready").
+  const lifecycle =
+    config.LOG_LEVEL === 'silent' || logger.isLevelEnabled('info')
+      ? logger
+      : logger.child({}, { level: 'info' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the worker');
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for the worker');
   // We handle SIGINT/SIGTERM ourselves to shut the worker down gracefully.
@@ -188,12 +194,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     // Drain: stop polling, finish the tasks in hand (activities get shutdownGraceTime), then exit.
-    logger.info({ signal }, 'worker draining');
+    lifecycle.info({ signal }, 'worker draining');
     worker.shutdown();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  logger.info(
+  lifecycle.info(
     { taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start' },
     'worker ready',
   );
@@ -209,7 +215,7 @@ async function main(): Promise<void> {
   await clientConnection.close();
   await connection.close();
   await tracing?.shutdown();
-  logger.info('worker stopped');
+  lifecycle.info('worker stopped');
 }
 
 if (require.main === module) {

@@ -347,6 +347,7 @@ async function main(): Promise<number> {
     throwaway: !process.env.KEEP_CHAOS,
     freshDatabase: true,
     env: {
+      LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_READS_PER_MINUTE: '10000000',
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}?ignoreTLS=true`,

@@ -176,9 +176,8 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
       DATABASE_URL: databaseUrl,
       WORKFLOW_BUNDLE_PATH: bundle,
       TRUST_PROXY: 'loopback',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       ...opts.env,
-      // waitReady reads the members' `ready` lines, which are logged at info.
-      LOG_LEVEL: 'info',
     };
     const spawnMember = (m: Member) => {
       const file = m.role === 'worker' ? 'worker.ts' : path.join('api', 'server.ts');
