@@ -348,6 +348,7 @@ async function main(): Promise<number> {
     freshDatabase: true,
     env: {
       LOG_LEVEL: 'warn',
+      DB_POOL_MAX: '5',
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_READS_PER_MINUTE: '10000000',
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}?ignoreTLS=true`,

@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
     // A killed worker or API stays down long enough to show the other one carries on.
     restartDelayMs: 60_000,
-    env: { RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '30' },
+    env: { RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '30', DB_POOL_MAX: '4' },
     log,
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -54,7 +54,15 @@ async function main(): Promise<number> {
     const extra = process.argv.slice(2);
     const patterns = extra.length ? extra : ['test/prod', ...PROD_SUBSET];
     // --selectProjects takes every value after it: the patterns go first.
-    const args = [jestBin, '--runInBand', ...patterns, '--selectProjects', 'prod', 'integration'];
+    const args = [
+      jestBin,
+      '--runInBand',
+      '--forceExit',
+      ...patterns,
+      '--selectProjects',
+      'prod',
+      'integration',
+    ];
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, {
         cwd: root,

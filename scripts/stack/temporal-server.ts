@@ -210,9 +210,15 @@ export async function renderServerConfig(opts: TemporalServerOptions): Promise<v
     sql.user = opts.pg.user;
     sql.password = opts.pg.password;
   }
-  // Few connections: the machine's Postgres is shared (2 cores).
-  cfg.persistence.datastores['postgres-default'].sql.maxConns = 10;
-  cfg.persistence.datastores['postgres-default'].sql.maxIdleConns = 10;
+  // Few connections: each of the four services in this process opens its own pools, and the
+  // machine's Postgres (max_connections 100) is shared: at most 4 × (5 + 2) = 28 here.
+  for (const [store, n] of [
+    ['postgres-default', 5],
+    ['postgres-visibility', 2],
+  ] as const) {
+    cfg.persistence.datastores[store].sql.maxConns = n;
+    cfg.persistence.datastores[store].sql.maxIdleConns = n;
+  }
   const fp = opts.frontendPort;
   cfg.services.frontend.rpc = {
     ...cfg.services.frontend.rpc,
