@@ -95,9 +95,10 @@ export function startBalancer(backends: () => Backend[], port = 0, host = '127.0
         up.on('socket', (socket) => {
           // A reused keep-alive socket counts as connected.
           if (!socket.connecting) sent = true;
-          socket.once('connect', () => {
-            sent = true;
-          });
+          else
+            socket.once('connect', () => {
+              sent = true;
+            });
         });
         up.on('error', (err: NodeJS.ErrnoException) => {
           // Refused (or reset before a byte went out): the backend never saw it; try the next one.
