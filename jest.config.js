@@ -1,7 +1,8 @@
 /**
- * Three projects: `unit` (pure code, no servers), `integration` (real Temporal dev server and
+ * Four projects: `unit` (pure code, no servers), `integration` (real Temporal dev server and
  * real Postgres, started by scripts/test.ts before jest runs; run --runInBand) and `browser` (the
- * same stack with the built web app, driven in headless Chromium).
+ * same stack with the built web app, driven in headless Chromium), and `prod` (the scale-out
+ * proofs, only under `npm run test:prod`).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
