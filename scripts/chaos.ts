@@ -430,16 +430,32 @@ async function main(): Promise<number> {
     // --- checks --------------------------------------------------------------------------------
     const sql = handle.sql;
     const ids = [...created.keys()];
-    const settleDeadline = Date.now() + 180_000;
+    // A finished deal's workflow stays open until its backlog has landed: wait for every one to
+    // close (and for the deliveries), at most 5 minutes.
+    const settleDeadline = Date.now() + 300_000;
+    const workflowIds = (
+      await sql<{ workflow_id: string }[]>`
+      select workflow_id from deals where id = any(${ids})`
+    ).map((r) => r.workflow_id);
+    let running = workflowIds.length;
     for (;;) {
+      running = 0;
+      for (const wid of workflowIds) {
+        const desc = await client.workflow
+          .getHandle(wid)
+          .describe()
+          .catch(() => undefined);
+        if (!desc || desc.status.name === 'RUNNING') running++;
+      }
       const [{ open, faulted, pending }] = await sql<{ open: number; faulted: number; pending: number }[]>`
         select
           (select count(*)::int from deals where id = any(${ids}) and status in ('active','on_hold')) as open,
           (select count(*)::int from deal_faults where deal_id = any(${ids})) as faulted,
           (select count(*)::int from notification_deliveries d join notifications n on n.id = d.notification_id
              where n.deal_id = any(${ids}) and d.status = 'pending') as pending`;
-      if ((open === 0 && faulted === 0 && pending === 0) || Date.now() > settleDeadline) break;
-      await sleep(2000);
+      if ((running === 0 && open === 0 && faulted === 0 && pending === 0) || Date.now() > settleDeadline)
+        break;
+      await sleep(3000);
     }
 
     let lost = 0;
@@ -495,6 +511,8 @@ async function main(): Promise<number> {
       }
       try {
         const view = await client.workflow.getHandle(row.workflow_id).query(dealQuery);
+        if (view.fault)
+          problems.push(`deal ${row.id}: the workflow reports a write fault ${JSON.stringify(view.fault)}`);
         if (
           view.status !== row.status ||
           view.seq !== row.projection_seq ||
@@ -538,6 +556,8 @@ async function main(): Promise<number> {
     duplicated += dupOutbox;
     lost += undelivered;
 
+    if (running > 0)
+      problems.push(`${running} deal workflows still open after 5 minutes (backlog not landed?)`);
     const table: [string, string | number][] = [
       ['faults injected', stats.faults.length],
       ['  worker kill -9', stats.faults.filter((f) => f.startsWith('worker')).length],
@@ -559,6 +579,7 @@ async function main(): Promise<number> {
       ['duplicated', duplicated],
       ['deals not finished as expected', unfinished],
       ['projection ≠ Query', mismatched],
+      ['deal workflows still open at the end', running],
       [
         'notifications (outbox)',
         `${notificationIds.size} (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`,
