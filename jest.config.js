@@ -1,8 +1,9 @@
 /**
- * Three projects: `unit` (pure code, no servers; in parallel workers), `integration` (real Temporal
- * dev server and real Postgres, started by scripts/test.ts before jest runs) and `browser` (the same
- * stack with the built web app, driven in headless Chromium). The last two run their files one at a
- * time in the main process (test/support/serial-runner.js), after the unit files.
+ * Four projects: `unit` (pure code, no servers; in parallel workers), `integration` (real Temporal
+ * dev server and real Postgres, started by scripts/test.ts before jest runs), `browser` (the same
+ * stack with the built web app, driven in headless Chromium) and `prod` (the scale-out proofs, only
+ * under `npm run test:prod`). Integration and browser run their files one at a time in the main
+ * process (test/support/serial-runner.js), after the unit files.
  */
 const os = require('node:os');
 
@@ -32,6 +33,14 @@ module.exports = {
       runner: '<rootDir>/test/support/serial-runner.js',
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+    {
+      // The scale-out proofs: only under `npm run test:prod` (skipped otherwise).
+      displayName: 'prod',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/prod'],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleFileExtensions: ['ts', 'js', 'json'],
     },
     {
       displayName: 'browser',

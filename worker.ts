@@ -2,15 +2,26 @@
  * The worker process (`npm run worker`): runs deal workflows and their activities.
  * Scale it by starting more of them on the same task queue; Temporal spreads the work.
  */
+
+import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type LogLevel,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createNotificationStarter } from './activities/notifications';
+import { createLogger, type Logger } from './api/http/logger';
 import { env } from './config/env';
 import { createDb, type Db } from './db/client';
 import { ensureDatabase, runMigrations } from './db/migrate';
 import type { DeliveryRetryOptions } from './domain/notifications/delivery';
 import type { WebhookTargetPolicy } from './notifications/webhook-target';
+import { createTracing, startTracing } from './telemetry/tracing';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export interface LtcWorkerOptions {
@@ -30,9 +41,27 @@ export interface LtcWorkerOptions {
   deliveryRetry?: Partial<DeliveryRetryOptions>;
   /** Which hosts webhooks may reach (WEBHOOK_ALLOW_HOSTS); default: public addresses only. */
   webhookPolicy?: WebhookTargetPolicy;
-  /** Sticky cache size (WORKER_MAX_CACHED_WORKFLOWS); default 1000. */
-  maxCachedWorkflows?: number;
+  /** Cache and concurrency limits (WORKER_* env); SDK-independent defaults below. */
+  tuning?: WorkerTuning;
+  /** Extra Temporal interceptors (OpenTelemetry tracing). */
+  interceptors?: WorkerOptions['interceptors'];
+  sinks?: WorkerOptions['sinks'];
 }
+
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+}
+
+/** Defaults for a 2-core machine: see the README's Configuration. */
+export const DEFAULT_TUNING: Required<WorkerTuning> = {
+  maxCachedWorkflows: 1000,
+  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentActivityTaskExecutions: 20,
+  maxConcurrentLocalActivityExecutions: 20,
+};
 
 export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
   const activities = createActivities({
@@ -60,44 +89,89 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities,
-    // The sticky cache holds the deals that are being worked on; an evicted deal is replayed from
-    // its (short, Continue-As-New-bounded) history on its next task. 1000 keeps a worker of 10,000
-    // open deals well under 1 GB (see README, Performance) while active deals stay cached.
-    maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
+    // The sticky cache keeps open deals warm (each holds its plain-JSON state); the task limits
+    // keep a 2-core machine responsive (workflow tasks are CPU, activities wait on Postgres).
+    ...DEFAULT_TUNING,
+    ...opts.tuning,
+    // A prebuilt bundle already holds the workflow interceptor modules (build-workflows.ts).
+    ...(opts.interceptors
+      ? {
+          interceptors: opts.workflowBundle
+            ? { ...opts.interceptors, workflowModules: undefined }
+            : opts.interceptors,
+        }
+      : {}),
+    ...(opts.sinks ? { sinks: opts.sinks } : {}),
+    // On SIGTERM: stop polling, let running activities finish for this long, then cancel them.
     shutdownGraceTime: '10s',
   });
 }
 
+/** Temporal's Core and SDK logs, written through pino as one JSON line each. */
+function temporalLogger(logger: Logger): DefaultLogger {
+  const levels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN' };
+  const level = levels[logger.level] ?? 'ERROR';
+  return new DefaultLogger(level, (entry) => {
+    const meta = { ...entry.meta, sdk: true };
+    const method = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    logger[method](meta, entry.message);
+  });
+}
+
+/** The workflow code: the prebuilt bundle at WORKFLOW_BUNDLE_PATH, or bundled now from `workflows/`. */
+export function workflowBundleFrom(bundlePath: string | undefined): WorkerOptions['workflowBundle'] {
+  if (!bundlePath) return undefined;
+  if (!fs.existsSync(bundlePath)) {
+    throw new Error(`WORKFLOW_BUNDLE_PATH=${bundlePath} does not exist: run \`npm run build:workflows\``);
+  }
+  return { codePath: bundlePath };
+}
+
 async function main(): Promise<void> {
   const config = env();
+  const logger = createLogger(config.LOG_LEVEL, { base: { service: 'ltc-worker' } });
+  // Start and stop lines are written at any level but `silent` (supervisors and tests wait for
+  // "worker ready").
+  const lifecycle =
+    config.LOG_LEVEL === 'silent' || logger.isLevelEnabled('info')
+      ? logger
+      : logger.child({}, { level: 'info' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the worker');
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for the worker');
   // We handle SIGINT/SIGTERM ourselves to shut the worker down gracefully.
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger) });
+  // The prebuilt bundle carries the tracing workflow interceptors, whose spans leave through the
+  // `exporter` sink: without an endpoint that sink is still there, and drops them.
+  const tracing =
+    (await startTracing('ltc-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT, config.OTEL_SERVICE_NAME)) ??
+    (config.WORKFLOW_BUNDLE_PATH ? createTracing({ serviceName: 'ltc-worker' }) : undefined);
   await ensureDatabase(config.DATABASE_URL);
   await runMigrations(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    if (added.length) console.log(JSON.stringify({ msg: 'registered search attributes', added }));
+    if (added.length) logger.info({ added }, 'registered search attributes');
   } catch (err) {
     // Without operator rights on a managed cluster, an operator registers them instead; deals keep
     // running either way (their tasks retry until the attributes exist), so the worker starts.
-    console.error(
-      JSON.stringify({
-        msg: 'could not register the search attributes; register them with `temporal operator search-attribute create`',
-        error: String(err),
-      }),
+    logger.error(
+      { err },
+      'could not register the search attributes; register them with `temporal operator search-attribute create`',
     );
   }
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const handle = createDb(config.DATABASE_URL, { max: 10 });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+  });
+  const handle = createDb(config.DATABASE_URL, { max: config.DB_POOL_MAX });
   const worker = await createLtcWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db: handle.db,
+    workflowBundle: workflowBundleFrom(config.WORKFLOW_BUNDLE_PATH),
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
     client,
     smtpUrl: config.SMTP_URL,
@@ -108,29 +182,46 @@ async function main(): Promise<void> {
       scheduleToCloseMs: config.NOTIFY_RETRY_BUDGET_MS,
     },
     webhookPolicy: { allowHosts: config.WEBHOOK_ALLOW_HOSTS },
-    workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    tuning: {
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+    },
+    ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.sinks } : {}),
   });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ msg: 'worker shutting down', signal }));
+    // Drain: stop polling, finish the tasks in hand (activities get shutdownGraceTime), then exit.
+    lifecycle.info({ signal }, 'worker draining');
     worker.shutdown();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  console.log(JSON.stringify({ msg: 'worker ready', taskQueue: config.TEMPORAL_TASK_QUEUE }));
+  lifecycle.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start' },
+    'worker ready',
+  );
+  const heartbeat = config.WORKER_HEALTH_FILE
+    ? setInterval(() => {
+        if (worker.getState() === 'RUNNING')
+          fs.writeFileSync(config.WORKER_HEALTH_FILE as string, `${Date.now()}\n`);
+      }, 10_000)
+    : undefined;
   await worker.run();
+  if (heartbeat) clearInterval(heartbeat);
   await handle.close();
   await clientConnection.close();
   await connection.close();
-  console.log(JSON.stringify({ msg: 'worker stopped' }));
+  await tracing?.shutdown();
+  lifecycle.info('worker stopped');
 }
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error(err);
+    createLogger('error', { base: { service: 'ltc-worker' } }).fatal({ err }, 'worker failed');
     process.exit(1);
   });
 }

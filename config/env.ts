@@ -49,8 +49,6 @@ export const envSchema = z.object({
   NOTIFY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   NOTIFY_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
   NOTIFY_RETRY_BUDGET_MS: z.coerce.number().int().min(1_000).default(3_600_000),
-  /** Deals kept in the worker's sticky cache (each holds its plain-JSON state and a V8 context slot). */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().positive().default(3000),
   RATE_LIMIT_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().positive().default(30),
@@ -68,9 +66,24 @@ export const envSchema = z.object({
       )
       .optional(),
   ),
-  /** Hosts (`host` or `host:port`, comma-separated) webhooks may reach although they are not public. */
-  /** A prebuilt workflow bundle (`bundleWorkflowCode`) the worker loads instead of bundling `workflows/` at start. */
+  /** A workflow bundle built by `npm run build:workflows`; unset: the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: optionalString,
+  /**
+   * Worker tuning (defaults chosen for 2 cores; see the README's Configuration). The sticky cache
+   * holds the deals being worked on; 1000 keeps a worker of 10,000 open deals well under 1 GB.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(10),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Worker: a file touched every 10 s while the worker runs (container health checks). */
+  WORKER_HEALTH_FILE: optionalString,
+  /** Postgres connections per process (API or worker). */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** OTLP/HTTP endpoint for traces (e.g. http://collector:4318); unset: no tracing export. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
+  /** Hosts (`host` or `host:port`, comma-separated) webhooks may reach although they are not public. */
   WEBHOOK_ALLOW_HOSTS: z
     .string()
     .default('')

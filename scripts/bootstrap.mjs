@@ -18,6 +18,9 @@ const targets = {
   screenshots: 'scripts/screenshots.ts',
   'bench-board': 'scripts/bench-board.ts',
   fuzz: 'scripts/fuzz.ts',
+  'stack-prod': 'scripts/prod.ts',
+  'test-prod': 'scripts/test-prod.ts',
+  chaos: 'scripts/chaos.ts',
 };
 if (!targets[command]) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(targets).join('|')}> [args]`);

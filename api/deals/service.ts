@@ -8,6 +8,7 @@ import {
   type Client,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
@@ -266,6 +267,16 @@ export function createDealService(deps: DealServiceDeps) {
     }
   }
 
+  /** False only when Temporal says the workflow does not exist. */
+  async function workflowMayExist(workflowId: string): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch (err) {
+      return !(err instanceof WorkflowNotFoundError);
+    }
+  }
+
   async function stillRunning(workflowId: string): Promise<boolean> {
     try {
       return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
@@ -359,8 +370,13 @@ export function createDealService(deps: DealServiceDeps) {
       try {
         await startAndWait(inserted, proc);
       } catch (err) {
-        // No workflow, no deal: remove the row unless the workflow already wrote to it.
-        await db.delete(deals).where(and(eq(deals.id, id), eq(deals.projectionSeq, 0)));
+        // No workflow, no deal: remove the row unless the workflow already wrote to it, or may be
+        // running (a start that timed out or lost Temporal half-way). Deleting the row under a
+        // running workflow would leave it unable to write anything, ever (found by `npm run
+        // chaos`); kept, the deal carries on, and a retry with the same Idempotency-Key joins it.
+        if (!(await workflowMayExist(inserted.workflowId))) {
+          await db.delete(deals).where(and(eq(deals.id, id), eq(deals.projectionSeq, 0)));
+        }
         throw workflowProblem(err) ?? err;
       }
       return { deal: await toDto((await loadRow(id))!), replayed: false };

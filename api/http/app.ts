@@ -6,6 +6,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { requestTracing } from '../../telemetry/http';
 import { type DocsOptions, docsPage, docsRouter } from './docs';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { requestLogger } from './logger';
@@ -75,6 +76,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
 
   app.use(requestLogger(options.logger));
+  app.use(requestTracing());
   if (options.metrics) {
     app.use(options.metrics.middleware());
     app.get('/metrics', ...(options.metricsGuard ?? []), options.metrics.handler());

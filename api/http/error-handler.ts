@@ -18,7 +18,7 @@ import {
   payloadTooLarge,
   unsupportedMediaType,
 } from './problem';
-import { workflowProblem } from './workflow-errors';
+import { RETRY_AFTER_SECONDS, workflowProblem } from './workflow-errors';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -94,6 +94,14 @@ export function toClientProblem(err: unknown): HttpProblem | undefined {
     return badRequest('The request contains characters that cannot be stored (such as a NUL byte)');
   }
 
+  if (isDatabaseUnavailable(err)) {
+    return new HttpProblem(503, {
+      type: 'database-unavailable',
+      detail: 'The database is unavailable; retry shortly',
+      headers: { 'Retry-After': RETRY_AFTER_SECONDS },
+    });
+  }
+
   const e = err as ErrorWithStatus;
   switch (e.type) {
     case 'entity.parse.failed':
@@ -117,6 +125,33 @@ export function toClientProblem(err: unknown): HttpProblem | undefined {
     return new HttpProblem(status, { detail });
   }
   return undefined;
+}
+
+/** Connection-level failures of the postgres driver (no SQLSTATE, or class 08 / 57P0x). */
+const DB_CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+
+/** Postgres cannot be reached right now (down, restarting, network cut): a 503, not a 500. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (DB_CONNECTION_CODES.has(code)) return true;
+      if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03')
+        return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function postgresCode(err: unknown): string | undefined {

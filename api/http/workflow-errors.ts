@@ -53,6 +53,11 @@ export function workflowProblem(err: unknown): HttpProblem | undefined {
   if (grpc === 14 || grpc === 4 || grpc === 8) {
     return unavailable('The workflow service is unavailable; retry shortly');
   }
+  // FAILED_PRECONDITION while the deal's last workflow task failed (e.g. its worker died mid-task):
+  // Temporal takes Updates again once a worker has run the task again.
+  if (/workflow task in failed state/i.test(String((err as Error)?.message ?? ''))) {
+    return unavailable('The deal is recovering from a worker failure; retry shortly');
+  }
   return undefined;
 }
 
