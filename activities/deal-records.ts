@@ -284,7 +284,9 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
     const sent = sql`(SELECT x.seq, x.key FROM jsonb_to_recordset(${json}::jsonb->'events') AS x(seq int, key text))`;
     const conflicts = sql`deal_events e WHERE e.deal_id = ${input.dealId} AND EXISTS (
       SELECT 1 FROM ${sent} s WHERE (s.seq = e.seq AND s.key <> e.event_key) OR (s.key = e.event_key AND s.seq <> e.seq))`;
-    const found = await executeOrRefuse(() => db.execute<{ seq: number }>(sql`SELECT e.seq FROM ${conflicts} LIMIT 1`));
+    const found = await executeOrRefuse(() =>
+      db.execute<{ seq: number }>(sql`SELECT e.seq FROM ${conflicts} LIMIT 1`),
+    );
     if (found.length === 0) return;
     const replaced = await executeOrRefuse(() =>
       db.transaction(async (tx) => {
@@ -374,7 +376,9 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         notifications,
       };
       const json = storableJson(payload);
-      const [first] = await executeOrRefuse(() => db.execute<WriteCounts>(writeStatement(input, json, 'forward')));
+      const [first] = await executeOrRefuse(() =>
+        db.execute<WriteCounts>(writeStatement(input, json, 'forward')),
+      );
       if (Number(first?.events ?? 0) < input.events.length) await replaceGhosts(input, json);
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
       // notification, and delivery itself dedupes on the notification id. A command's write leaves

@@ -8,7 +8,14 @@ import type { ProcessDefinition } from '../../domain/process/types';
 import { dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { soloStage, stage } from './support/process';
-import { applyDefinition, createOrg, startWorld, triangleOf, untilQuiescent, type World } from './support/world';
+import {
+  applyDefinition,
+  createOrg,
+  startWorld,
+  triangleOf,
+  untilQuiescent,
+  type World,
+} from './support/world';
 
 let world: World;
 let org: Awaited<ReturnType<typeof createOrg>>;
@@ -84,7 +91,13 @@ async function expectProjectionIsWorkflow(id: string) {
   const view = await world.client.workflow.getHandle(workflowIdForDeal(id)).query(dealQuery);
   const got = (await api.get(org.manager, id)).body;
   const [row] = await world.sql<{ seq: number }[]>`select projection_seq as seq from deals where id = ${id}`;
-  const sign = (s: { role: string; userId: string; actorId: string; decision: string; comment: string | null }) => ({
+  const sign = (s: {
+    role: string;
+    userId: string;
+    actorId: string;
+    decision: string;
+    comment?: string | null;
+  }) => ({
     role: s.role,
     userId: s.userId,
     actorId: s.actorId,
@@ -134,7 +147,10 @@ test('a ghost at the next seq loses to the sign-off written there; a retried sig
   await expectProjectionIsWorkflow(id);
 
   // The identical sign-off again: no new row, nothing rewritten.
-  const before = { events: await events(id), signoffs: await world.sql`select * from signoffs where deal_id = ${id}` };
+  const before = {
+    events: await events(id),
+    signoffs: await world.sql`select * from signoffs where deal_id = ${id}`,
+  };
   const again = await api.sign(org.ar, id, { stage: 'first', comment: 'real' }, retryKey);
   expect(again.status).toBe(200);
   await untilQuiescent(world, [id]);
@@ -185,7 +201,9 @@ test('a ghost that used the event key of a write at a seq past it is replaced to
   await untilQuiescent(world, [id]);
 
   const rows = await events(id);
-  expect(rows.filter((e) => e.seq > n).map((e) => [e.seq, e.event_key])).toEqual([[n + 1, 'first:1:signoff:AR']]);
+  expect(rows.filter((e) => e.seq > n).map((e) => [e.seq, e.event_key])).toEqual([
+    [n + 1, 'first:1:signoff:AR'],
+  ]);
   await expectNoGaps(id);
   await expectProjectionIsWorkflow(id);
 });
