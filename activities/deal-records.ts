@@ -12,13 +12,14 @@
  * activity committed while its workflow task never completed (the worker died): history never
  * recorded it, the Update is redelivered later, maybe after another command, and the workflow then
  * writes other events at the seqs the ghost used. When a write inserts fewer events than it sent,
- * rows of the deal that conflict with them (the same seq under another event key, or the same event
- * key at another seq) are the ghost's: in one transaction they are deleted (with the sign-offs of
- * their sign-off events), the sent write is inserted and the projection re-applied at its own seq
- * too (projection_seq <= new), and a warn line names the deal and the replaced seqs and keys. An
- * identical row (same seq and key: a retry) is no conflict and stays a no-op. A sign-off row for the
- * same (deal, stage, visit, role) with other content takes the workflow's values (ON CONFLICT DO
- * UPDATE); stage visits and notifications are keyed by content and left alone.
+ * rows of the deal that conflict with them (the same seq under another event key, the same event key
+ * at another seq, or the same seq and key with other content, e.g. a redelivered command's time) are
+ * the ghost's: in one transaction they are deleted (with the sign-offs of their sign-off events),
+ * the sent write is inserted and the projection re-applied at its own seq too
+ * (projection_seq <= new), and a warn line names the deal and the replaced seqs and keys. An
+ * identical row (a retry sends exactly what it stored) is no conflict and stays a no-op. A sign-off
+ * row for the same (deal, stage, visit, role) with other content takes the workflow's values
+ * (ON CONFLICT DO UPDATE). Stage visits and notifications a ghost wrote are left as they are.
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
@@ -275,15 +276,21 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
 
   /**
    * After a write inserted fewer events than it sent: rows of this deal that conflict with the sent
-   * events (the same seq under another event key, or the same event key at another seq) are a ghost's,
+   * events (the same seq under another event key, the same event key at another seq, or the same seq
+   * and key with other content) are a ghost's,
    * a write whose workflow task never completed. If there are any, remove them (and the sign-offs
    * their sign-off events stood for), then write again, all in one transaction; the workflow wins.
    * Identical rows (a retry) are no conflict: nothing happens.
    */
   async function replaceGhosts(input: RecordInput, json: string): Promise<void> {
-    const sent = sql`(SELECT x.seq, x.key FROM jsonb_to_recordset(${json}::jsonb->'events') AS x(seq int, key text))`;
+    const sent = sql`(SELECT x.* FROM jsonb_to_recordset(${json}::jsonb->'events') AS x(seq int, key text, type text,
+      at timestamptz, stage text, "actorId" text, "onBehalfOfId" text, data jsonb))`;
+    // A retry sends exactly what is stored; a redelivered command written by a ghost at the same seq
+    // and key differs at least in its time, so it is replaced too.
     const conflicts = sql`deal_events e WHERE e.deal_id = ${input.dealId} AND EXISTS (
-      SELECT 1 FROM ${sent} s WHERE (s.seq = e.seq AND s.key <> e.event_key) OR (s.key = e.event_key AND s.seq <> e.seq))`;
+      SELECT 1 FROM ${sent} s WHERE (s.seq = e.seq AND s.key <> e.event_key) OR (s.key = e.event_key AND s.seq <> e.seq)
+        OR (s.seq = e.seq AND s.key = e.event_key AND (s.type, s.at, s.stage, s."actorId", s."onBehalfOfId", s.data)
+          IS DISTINCT FROM (e.type, e.at, e.stage, e.actor_id, e.on_behalf_of_id, e.data)))`;
     const found = await executeOrRefuse(() =>
       db.execute<{ seq: number }>(sql`SELECT e.seq FROM ${conflicts} LIMIT 1`),
     );

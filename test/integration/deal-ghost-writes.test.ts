@@ -207,3 +207,23 @@ test('a ghost that used the event key of a write at a seq past it is replaced to
   await expectNoGaps(id);
   await expectProjectionIsWorkflow(id);
 });
+
+test('a ghost at the same seq and key with other content (a redelivered command) takes the workflow’s content', async () => {
+  const id = await newDeal();
+  const n = await maxSeq(id);
+  // The ghost says the manager signed for the AR; the workflow records the AR signing.
+  await world.sql`
+    insert into deal_events (deal_id, seq, event_key, type, at, stage, actor_id, data)
+    values (${id}, ${n + 1}, 'first:1:signoff:AR', 'signoff.rejected', now() - interval '1 minute', 'first',
+      ${org.manager.id}, '{"role":"AR"}'::jsonb)`;
+
+  expect((await api.sign(org.ar, id, { stage: 'first' })).status).toBe(200);
+  await untilQuiescent(world, [id]);
+
+  const rows = await events(id);
+  expect(rows.filter((e) => e.seq > n).map((e) => [e.seq, e.event_key, e.type, e.actor_id])).toEqual([
+    [n + 1, 'first:1:signoff:AR', 'signoff.approved', org.ar.id],
+  ]);
+  await expectNoGaps(id);
+  await expectProjectionIsWorkflow(id);
+});
