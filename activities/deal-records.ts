@@ -7,6 +7,19 @@
  * (deal, stage, visit, role), stage visits on (deal, stage, visit), notifications on their dedupe key;
  * every insert is ON CONFLICT DO NOTHING and the projection only moves forward (projection_seq).
  * A retried activity writes nothing twice.
+ *
+ * The workflow is the source of truth, so a ghost write loses. A ghost is a write whose local
+ * activity committed while its workflow task never completed (the worker died): history never
+ * recorded it, the Update is redelivered later, maybe after another command, and the workflow then
+ * writes other events at the seqs the ghost used. When a write inserts fewer events than it sent,
+ * rows of the deal that conflict with them (the same seq under another event key, the same event key
+ * at another seq, or the same seq and key with other content, e.g. a redelivered command's time) are
+ * the ghost's: in one transaction they are deleted (with the sign-offs of their sign-off events),
+ * the sent write is inserted and the projection re-applied at its own seq too
+ * (projection_seq <= new), and a warn line names the deal and the replaced seqs and keys. An
+ * identical row (a retry sends exactly what it stored) is no conflict and stays a no-op. A sign-off
+ * row for the same (deal, stage, visit, role) with other content takes the workflow's values
+ * (ON CONFLICT DO UPDATE). Stage visits and notifications a ghost wrote are left as they are.
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
@@ -84,6 +97,97 @@ export function notificationId(dedupeKey: string): string {
 
 export function dealLink(publicUrl: string, dealId: string): string {
   return `${publicUrl.replace(/\/$/, '')}/deals/${dealId}`;
+}
+
+interface WriteCounts extends Record<string, unknown> {
+  events: number | string;
+  updated: number | string;
+}
+
+/**
+ * The write of `input` as ONE statement. `forward` moves the projection only to a later seq;
+ * `replace` (after ghost rows were removed) also rewrites it at the same seq, so the workflow's write
+ * wins over a ghost's that used its seq.
+ */
+function writeStatement(input: RecordInput, json: string, mode: 'forward' | 'replace') {
+  return sql`
+      WITH p AS (SELECT ${json}::jsonb AS j),
+      ev AS (
+        INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
+        SELECT ${input.dealId}, x.seq, x.key, x.type, x.at, x.stage, x."actorId", x."onBehalfOfId", x.data
+        FROM p, jsonb_to_recordset(p.j->'events') AS x(seq int, key text, type text, at timestamptz, stage text,
+          "actorId" text, "onBehalfOfId" text, data jsonb)
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      ),
+      so AS (
+        INSERT INTO signoffs (deal_id, stage_key, visit, role, user_id, actor_id, decision, comment, at)
+        SELECT ${input.dealId}, x."stageKey", x.visit, x.role, x."userId", x."actorId", x.decision, x.comment, x.at
+        FROM p, jsonb_to_recordset(p.j->'signoffs') AS x("stageKey" text, visit int, role text, "userId" text,
+          "actorId" text, decision text, comment text, at timestamptz)
+        ON CONFLICT (deal_id, stage_key, visit, role) DO UPDATE SET
+          user_id = EXCLUDED.user_id, actor_id = EXCLUDED.actor_id, decision = EXCLUDED.decision,
+          comment = EXCLUDED.comment, at = EXCLUDED.at
+        WHERE (signoffs.user_id, signoffs.actor_id, signoffs.decision, signoffs.comment, signoffs.at)
+          IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.actor_id, EXCLUDED.decision, EXCLUDED.comment, EXCLUDED.at)
+        RETURNING 1
+      ),
+      sv AS (
+        INSERT INTO stage_visits (deal_id, stage_key, visit, stage_index, entered_at, exited_at, due_at, outcome,
+          breached, escalations, holders, weights, signers)
+        SELECT ${input.dealId}, x.key, x.visit, x.index, x."enteredAt", x."exitedAt", x."dueAt", x.outcome,
+          x.breached, x.escalations, x.holders, x.weights, x.signers
+        FROM p, jsonb_to_recordset(p.j->'visits') AS x(key text, visit int, index int, "enteredAt" timestamptz,
+          "exitedAt" timestamptz, "dueAt" timestamptz, outcome text, breached boolean, escalations int,
+          holders jsonb, weights jsonb, signers jsonb)
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      ),
+      nt AS (
+        INSERT INTO notifications (id, dedupe_key, deal_id, stage, kind, event, user_id, text, context)
+        SELECT x.id, x."dedupeKey", x."dealId", x.stage, x.kind, x.event, x."userId", x.text, x.context
+        FROM p, jsonb_to_recordset(p.j->'notifications') AS x(id text, "dedupeKey" text, "dealId" text, stage text,
+          kind text, event text, "userId" text, text text, context jsonb)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+      ),
+      up AS (
+        UPDATE deals SET
+          projection_seq = (d.d->>'projectionSeq')::int,
+          status = d.d->>'status',
+          value_amount = (d.d->'value'->>'amount')::numeric,
+          currency = d.d->'value'->>'currency',
+          ar_id = d.d->'triangle'->>'AR',
+          sr_id = d.d->'triangle'->>'SR',
+          fr_id = d.d->'triangle'->>'FR',
+          stage_key = d.d->>'stageKey',
+          stage_index = (d.d->>'stageIndex')::int,
+          stage_visit = (d.d->>'stageVisit')::int,
+          stage_entered_at = (d.d->>'stageEnteredAt')::timestamptz,
+          due_at = (d.d->>'dueAt')::timestamptz,
+          escalation_level = (d.d->>'escalationLevel')::int,
+          required = d.d->'required',
+          waiting_on = d.d->'waitingOn',
+          pending_user_ids = ARRAY(SELECT jsonb_array_elements_text(d.d->'pendingUserIds')),
+          participant_ids = ARRAY(
+            SELECT DISTINCT x FROM unnest(
+              deals.participant_ids
+              || ARRAY(SELECT jsonb_array_elements_text(coalesce(d.d->'participantIds', '[]'::jsonb)))
+            ) AS x ORDER BY x
+          ),
+          closed_at = (d.d->>'closedAt')::timestamptz,
+          updated_at = now()
+        FROM (SELECT p.j->'deal' AS d FROM p) d
+        WHERE deals.id = ${input.dealId} AND deals.projection_seq ${sql.raw(mode === 'forward' ? '<' : '<=')} (d.d->>'projectionSeq')::int
+        RETURNING 1
+      ),
+      cf AS (
+        DELETE FROM deal_faults WHERE ${input.clearFault === true} AND deal_id = ${input.dealId}
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated,
+        (SELECT count(*) FROM cf) AS cleared
+    `;
 }
 
 export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRecordsDeps) {
@@ -170,6 +274,49 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
     return rows;
   }
 
+  /**
+   * After a write inserted fewer events than it sent: rows of this deal that conflict with the sent
+   * events (the same seq under another event key, the same event key at another seq, or the same seq
+   * and key with other content) are a ghost's,
+   * a write whose workflow task never completed. If there are any, remove them (and the sign-offs
+   * their sign-off events stood for), then write again, all in one transaction; the workflow wins.
+   * Identical rows (a retry) are no conflict: nothing happens.
+   */
+  async function replaceGhosts(input: RecordInput, json: string): Promise<void> {
+    const sent = sql`(SELECT x.* FROM jsonb_to_recordset(${json}::jsonb->'events') AS x(seq int, key text, type text,
+      at timestamptz, stage text, "actorId" text, "onBehalfOfId" text, data jsonb))`;
+    // A retry sends exactly what is stored; a redelivered command written by a ghost at the same seq
+    // and key differs at least in its time, so it is replaced too.
+    const conflicts = sql`deal_events e WHERE e.deal_id = ${input.dealId} AND EXISTS (
+      SELECT 1 FROM ${sent} s WHERE (s.seq = e.seq AND s.key <> e.event_key) OR (s.key = e.event_key AND s.seq <> e.seq)
+        OR (s.seq = e.seq AND s.key = e.event_key AND (s.type, s.at, s.stage, s."actorId", s."onBehalfOfId", s.data)
+          IS DISTINCT FROM (e.type, e.at, e.stage, e.actor_id, e.on_behalf_of_id, e.data)))`;
+    const found = await executeOrRefuse(() =>
+      db.execute<{ seq: number }>(sql`SELECT e.seq FROM ${conflicts} LIMIT 1`),
+    );
+    if (found.length === 0) return;
+    const replaced = await executeOrRefuse(() =>
+      db.transaction(async (tx) => {
+        const ghosts = await tx.execute<{ seq: number; event_key: string }>(sql`
+          WITH g AS (DELETE FROM ${conflicts} RETURNING e.seq, e.event_key, e.type),
+          gs AS (
+            DELETE FROM signoffs so USING g
+            WHERE so.deal_id = ${input.dealId} AND g.type LIKE 'signoff.%'
+              AND g.event_key = so.stage_key || ':' || so.visit || ':signoff:' || so.role
+            RETURNING 1
+          )
+          SELECT g.seq, g.event_key FROM g ORDER BY g.seq`);
+        await tx.execute(writeStatement(input, json, 'replace'));
+        return ghosts;
+      }),
+    );
+    log.warn('deal write replaced rows of a ghost write (a write the workflow never recorded)', {
+      dealId: input.dealId,
+      seqs: replaced.map((g) => g.seq),
+      eventKeys: replaced.map((g) => g.event_key),
+    });
+  }
+
   return {
     /** Users who may sign for each approver: triangle holders, the AR's manager, group members. */
     async resolveApprovers(input: ResolveApproversInput): Promise<RequiredApprover[]> {
@@ -235,82 +382,11 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         visits: [...(input.stageVisit ? [input.stageVisit] : []), ...(input.stageVisits ?? [])],
         notifications,
       };
-      await executeOrRefuse(() =>
-        db.execute<{ events: number; updated: number }>(sql`
-        WITH p AS (SELECT ${storableJson(payload)}::jsonb AS j),
-        ev AS (
-          INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
-          SELECT ${input.dealId}, x.seq, x.key, x.type, x.at, x.stage, x."actorId", x."onBehalfOfId", x.data
-          FROM p, jsonb_to_recordset(p.j->'events') AS x(seq int, key text, type text, at timestamptz, stage text,
-            "actorId" text, "onBehalfOfId" text, data jsonb)
-          ON CONFLICT DO NOTHING
-          RETURNING 1
-        ),
-        so AS (
-          INSERT INTO signoffs (deal_id, stage_key, visit, role, user_id, actor_id, decision, comment, at)
-          SELECT ${input.dealId}, x."stageKey", x.visit, x.role, x."userId", x."actorId", x.decision, x.comment, x.at
-          FROM p, jsonb_to_recordset(p.j->'signoffs') AS x("stageKey" text, visit int, role text, "userId" text,
-            "actorId" text, decision text, comment text, at timestamptz)
-          ON CONFLICT DO NOTHING
-          RETURNING 1
-        ),
-        sv AS (
-          INSERT INTO stage_visits (deal_id, stage_key, visit, stage_index, entered_at, exited_at, due_at, outcome,
-            breached, escalations, holders, weights, signers)
-          SELECT ${input.dealId}, x.key, x.visit, x.index, x."enteredAt", x."exitedAt", x."dueAt", x.outcome,
-            x.breached, x.escalations, x.holders, x.weights, x.signers
-          FROM p, jsonb_to_recordset(p.j->'visits') AS x(key text, visit int, index int, "enteredAt" timestamptz,
-            "exitedAt" timestamptz, "dueAt" timestamptz, outcome text, breached boolean, escalations int,
-            holders jsonb, weights jsonb, signers jsonb)
-          ON CONFLICT DO NOTHING
-          RETURNING 1
-        ),
-        nt AS (
-          INSERT INTO notifications (id, dedupe_key, deal_id, stage, kind, event, user_id, text, context)
-          SELECT x.id, x."dedupeKey", x."dealId", x.stage, x.kind, x.event, x."userId", x.text, x.context
-          FROM p, jsonb_to_recordset(p.j->'notifications') AS x(id text, "dedupeKey" text, "dealId" text, stage text,
-            kind text, event text, "userId" text, text text, context jsonb)
-          ON CONFLICT DO NOTHING
-          RETURNING id
-        ),
-        up AS (
-          UPDATE deals SET
-            projection_seq = (d.d->>'projectionSeq')::int,
-            status = d.d->>'status',
-            value_amount = (d.d->'value'->>'amount')::numeric,
-            currency = d.d->'value'->>'currency',
-            ar_id = d.d->'triangle'->>'AR',
-            sr_id = d.d->'triangle'->>'SR',
-            fr_id = d.d->'triangle'->>'FR',
-            stage_key = d.d->>'stageKey',
-            stage_index = (d.d->>'stageIndex')::int,
-            stage_visit = (d.d->>'stageVisit')::int,
-            stage_entered_at = (d.d->>'stageEnteredAt')::timestamptz,
-            due_at = (d.d->>'dueAt')::timestamptz,
-            escalation_level = (d.d->>'escalationLevel')::int,
-            required = d.d->'required',
-            waiting_on = d.d->'waitingOn',
-            pending_user_ids = ARRAY(SELECT jsonb_array_elements_text(d.d->'pendingUserIds')),
-            participant_ids = ARRAY(
-              SELECT DISTINCT x FROM unnest(
-                deals.participant_ids
-                || ARRAY(SELECT jsonb_array_elements_text(coalesce(d.d->'participantIds', '[]'::jsonb)))
-              ) AS x ORDER BY x
-            ),
-            closed_at = (d.d->>'closedAt')::timestamptz,
-            updated_at = now()
-          FROM (SELECT p.j->'deal' AS d FROM p) d
-          WHERE deals.id = ${input.dealId} AND deals.projection_seq < (d.d->>'projectionSeq')::int
-          RETURNING 1
-        ),
-        cf AS (
-          DELETE FROM deal_faults WHERE ${input.clearFault === true} AND deal_id = ${input.dealId}
-          RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated,
-          (SELECT count(*) FROM cf) AS cleared
-      `),
+      const json = storableJson(payload);
+      const [first] = await executeOrRefuse(() =>
+        db.execute<WriteCounts>(writeStatement(input, json, 'forward')),
       );
+      if (Number(first?.events ?? 0) < input.events.length) await replaceGhosts(input, json);
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
       // notification, and delivery itself dedupes on the notification id. A command's write leaves
       // it to the workflow, off the caller's path.
