@@ -2,9 +2,7 @@
  * Durability: a worker process killed mid-stage, Continue-As-New with carried state, idempotent
  * activities, and search attributes kept up to date.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { createActivities } from '../../activities';
 import { deals } from '../../db/schema';
 import type { ProcessDefinition } from '../../domain/process/types';
@@ -12,6 +10,7 @@ import type { DealWorkflowArgs } from '../../workflows/messages';
 import { DEAL_WORKFLOW_TYPE, dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
 import { soloStage } from './support/process';
+import { spawnWorkerProcess } from './support/worker-process';
 import { applyDefinition, createOrg, eventually, startWorld, triangleOf, type World } from './support/world';
 
 let world: World;
@@ -27,21 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
-
-function spawnWorkerProcess(): ChildProcess {
-  const root = path.resolve(__dirname, '..', '..');
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_TASK_QUEUE: world.taskQueue,
-      LOG_LEVEL: 'warn',
-      // The run's prebuilt bundle: the worker starts without bundling the workflows again.
-      WORKFLOW_BUNDLE_PATH: process.env.LTC_WORKFLOW_BUNDLE,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
 
 test('a worker killed mid-stage: a new one carries the deal on, with no duplicate rows', async () => {
   const def: ProcessDefinition = {
@@ -63,7 +47,7 @@ test('a worker killed mid-stage: a new one carries the deal on, with no duplicat
 
   // Only a separate worker process serves the task queue now.
   await world.stopWorker();
-  const child = spawnWorkerProcess();
+  const child = spawnWorkerProcess(world);
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
@@ -120,7 +104,7 @@ test('a worker killed in the middle of a sign-off write: the write is retried an
   });
   const id = created.body.id as string;
   await world.stopWorker();
-  const child = spawnWorkerProcess();
+  const child = spawnWorkerProcess(world);
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;

@@ -3,13 +3,12 @@
  * relationships leaves; a worker process is killed in the middle; every role still moves exactly
  * once, what cannot move is reported with the reason, and a second call does nothing more.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import request from 'supertest';
 import { dealEvents, offboardingItems } from '../../db/schema';
 import { dealApi } from './support/api';
 import { soloStage } from './support/process';
+import { spawnWorkerProcess } from './support/worker-process';
 import { applyDefinition, createOrg, createUser, eventually, startWorld, type World } from './support/world';
 
 let world: World;
@@ -25,15 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
-
-function spawnWorkerProcess(): ChildProcess {
-  const root = path.resolve(__dirname, '..', '..');
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker.ts')], {
-    cwd: root,
-    env: { ...process.env, TEMPORAL_TASK_QUEUE: world.taskQueue, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
 
 const DEALS = 50;
 
@@ -93,7 +83,7 @@ test('offboarding a person with 50 running deals, a worker killed midway: every 
 
   // A separate worker process serves the task queue, and is killed once some deals have moved.
   await world.stopWorker();
-  const child = spawnWorkerProcess();
+  const child = spawnWorkerProcess(world);
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
