@@ -12,29 +12,44 @@ import { accounts, contacts, dealAttachments, deals } from '../../db/schema';
 import type { Evidence } from '../../domain/deal/requirements';
 import { evidenceUpdate, workflowIdForDeal } from '../../workflows/messages';
 
-/** What a deal (or a deal about to be created on this account) has for its stages' requirements. */
+/** What an account gives every one of its deals: its decision chain's known stances, its fields. */
+interface AccountEvidence {
+  knownStance: Record<string, number>;
+  fields: string[];
+}
+
+async function accountEvidence(db: Db, accountId: string): Promise<AccountEvidence> {
+  const knownStance: Record<string, number> = {};
+  const fields: string[] = [];
+  const rows = await db
+    .select({ role: contacts.buyingRole, n: sql<number>`count(*)::int` })
+    .from(contacts)
+    .where(and(eq(contacts.accountId, accountId), ne(contacts.stance, 'unknown')))
+    .groupBy(contacts.buyingRole);
+  for (const r of rows) knownStance[r.role] = r.n;
+  const [account] = await db
+    .select({ industry: accounts.industry, region: accounts.region })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  if (account?.industry) fields.push('account.industry');
+  if (account?.region) fields.push('account.region');
+  return { knownStance, fields };
+}
+
+/**
+ * What a deal (or a deal about to be created on this account) has for its stages' requirements.
+ * `ofAccount` reads the account's part; callers telling many deals of one account read it once.
+ */
 export async function evidenceOf(
   db: Db,
   deal: { id?: string; accountId: string | null; expectedCloseDate?: string | null },
+  ofAccount: (accountId: string) => Promise<AccountEvidence> = (id) => accountEvidence(db, id),
 ): Promise<Evidence> {
   const at = Date.now();
-  const knownStance: Record<string, number> = {};
   const fields: string[] = [];
   if (deal.expectedCloseDate) fields.push('deal.expectedCloseDate');
-  if (deal.accountId) {
-    const rows = await db
-      .select({ role: contacts.buyingRole, n: sql<number>`count(*)::int` })
-      .from(contacts)
-      .where(and(eq(contacts.accountId, deal.accountId), ne(contacts.stance, 'unknown')))
-      .groupBy(contacts.buyingRole);
-    for (const r of rows) knownStance[r.role] = r.n;
-    const [account] = await db
-      .select({ industry: accounts.industry, region: accounts.region })
-      .from(accounts)
-      .where(eq(accounts.id, deal.accountId));
-    if (account?.industry) fields.push('account.industry');
-    if (account?.region) fields.push('account.region');
-  }
+  const account = deal.accountId ? await ofAccount(deal.accountId) : { knownStance: {}, fields: [] };
+  fields.push(...account.fields);
   const attachments = deal.id
     ? (
         await db
@@ -43,7 +58,7 @@ export async function evidenceOf(
           .where(eq(dealAttachments.dealId, deal.id))
       ).map((r) => r.kind)
     : [];
-  return { at, knownStance, fields, attachments: attachments.sort() };
+  return { at, knownStance: { ...account.knownStance }, fields, attachments: attachments.sort() };
 }
 
 /**
@@ -61,6 +76,16 @@ export async function tellDeals(
     .select({ id: deals.id, accountId: deals.accountId, expectedCloseDate: deals.expectedCloseDate })
     .from(deals)
     .where(and(inArray(deals.id, dealIds), inArray(deals.status, ['active', 'on_hold'])));
+  // The deals of one account share its part of the evidence: read it once per account.
+  const accountsRead = new Map<string, Promise<AccountEvidence>>();
+  const ofAccount = (accountId: string) => {
+    let read = accountsRead.get(accountId);
+    if (!read) {
+      read = accountEvidence(deps.db, accountId);
+      accountsRead.set(accountId, read);
+    }
+    return read;
+  };
   for (let i = 0; i < rows.length; i += TELL_AT_ONCE) {
     await tellSome(rows.slice(i, i + TELL_AT_ONCE));
   }
@@ -68,7 +93,7 @@ export async function tellDeals(
     await Promise.all(
       some.map(async (row) => {
         try {
-          const evidence = await evidenceOf(deps.db, row);
+          const evidence = await evidenceOf(deps.db, row, ofAccount);
           await deps.temporal.workflow.getHandle(workflowIdForDeal(row.id)).executeUpdate(evidenceUpdate, {
             args: [{ actorId, evidence }],
             updateId: `evidence:${randomUUID()}`,
