@@ -3,26 +3,21 @@
  * (allow-listed as WEBHOOK_ALLOW_HOSTS would), which sees exactly what WeCom, DingTalk or Slack
  * would receive. Feishu and the generic format are in notifications.test.ts.
  */
-import request from 'supertest';
 import { signDingTalk } from '../../notifications/webhook-formats';
 import {
   createDeal,
   createTeam,
   deliveries,
-  type HttpReceiver,
   notifyProcess,
   outbox,
   signoff,
-  startHttpReceiver,
-  type Team,
+  webhookFixtures,
 } from './support/notification-receivers';
 import { applyDefinition, eventually, startWorld, untilQuiescent, type World } from './support/world';
 
 let world: World;
 let processKey: string;
-const receivers: HttpReceiver[] = [];
-/** Webhooks this file added: removed afterwards, so no other file's deals are delivered to them. */
-const added: { id: string; team: Team }[] = [];
+const { receiver, addWebhook, removeWebhooks, closeReceivers } = webhookFixtures(() => world);
 
 beforeAll(async () => {
   world = await startWorld({
@@ -38,23 +33,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of added) await request(world.app).delete(`/webhooks/${w.id}`).set(w.team.ops.auth);
+  await removeWebhooks();
   await world?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeReceivers();
 });
-
-async function receiver(opts: Parameters<typeof startHttpReceiver>[0] = {}): Promise<HttpReceiver> {
-  const r = await startHttpReceiver(opts);
-  receivers.push(r);
-  return r;
-}
-
-async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ id: string }> {
-  const res = await request(world.app).post('/webhooks').set(team.ops.auth).send(body);
-  expect(res.status).toBe(201);
-  added.push({ id: res.body.id, team });
-  return res.body;
-}
 
 const link = (dealId: string) => `http://localhost:3000/deals/${dealId}`;
 

@@ -12,8 +12,8 @@ import {
   type HttpReceiver,
   notifyProcess,
   outbox,
-  startHttpReceiver,
   type Team,
+  webhookFixtures,
 } from './support/notification-receivers';
 import {
   applyDefinition,
@@ -26,7 +26,7 @@ import {
 
 let world: World;
 let processKey: string;
-const receivers: HttpReceiver[] = [];
+const { receiver, postWebhook, addWebhook, removeWebhooks, closeReceivers } = webhookFixtures(() => world);
 
 beforeAll(async () => {
   world = await startWorld({
@@ -42,31 +42,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of added) await request(world.app).delete(`/webhooks/${w.id}`).set(w.team.ops.auth);
+  await removeWebhooks();
   await world?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeReceivers();
 });
-
-async function receiver(opts: Parameters<typeof startHttpReceiver>[0] = {}): Promise<HttpReceiver> {
-  const r = await startHttpReceiver(opts);
-  receivers.push(r);
-  return r;
-}
-
-/** Webhooks this file added: removed afterwards, so no other file's deals are delivered to them. */
-const added: { id: string; team: Team }[] = [];
-
-async function postWebhook(team: Team, body: Record<string, unknown>) {
-  const res = await request(world.app).post('/webhooks').set(team.ops.auth).send(body);
-  if (res.status === 201) added.push({ id: res.body.id, team });
-  return res;
-}
-
-async function addWebhook(team: Team, body: Record<string, unknown>): Promise<{ id: string; url: string }> {
-  const res = await postWebhook(team, body);
-  expect(res.status).toBe(201);
-  return res.body;
-}
 
 /** A generic webhook that gets the AR's tasks. */
 function arTaskWebhook(team: Team, url: string) {

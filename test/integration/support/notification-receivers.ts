@@ -333,3 +333,36 @@ export async function deliveries(
     where notification_id = ${notificationId} order by channel`;
   return [...rows];
 }
+
+/**
+ * The local receivers and the webhooks a test file makes. At the end the webhooks are removed (so no
+ * other file's deals are delivered to them) before the world stops, and the receivers closed after.
+ */
+export function webhookFixtures(world: () => World) {
+  const receivers: HttpReceiver[] = [];
+  const added: { id: string; team: Team }[] = [];
+  async function postWebhook(team: Team, body: Record<string, unknown>) {
+    const res = await request(world().app).post('/webhooks').set(team.ops.auth).send(body);
+    if (res.status === 201) added.push({ id: res.body.id, team });
+    return res;
+  }
+  return {
+    async receiver(opts: Parameters<typeof startHttpReceiver>[0] = {}): Promise<HttpReceiver> {
+      const r = await startHttpReceiver(opts);
+      receivers.push(r);
+      return r;
+    },
+    postWebhook,
+    async addWebhook(team: Team, body: Record<string, unknown>): Promise<{ id: string; url: string }> {
+      const res = await postWebhook(team, body);
+      expect(res.status).toBe(201);
+      return res.body;
+    },
+    async removeWebhooks(): Promise<void> {
+      for (const w of added) await request(world().app).delete(`/webhooks/${w.id}`).set(w.team.ops.auth);
+    },
+    async closeReceivers(): Promise<void> {
+      await Promise.all(receivers.map((r) => r.close()));
+    },
+  };
+}
