@@ -14,7 +14,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { createNotificationStarter } from './activities/notifications';
+import { createNotificationStarter, deliveryNeededCheck } from './activities/notifications';
 import { createLogger, type Logger } from './api/http/logger';
 import { env } from './config/env';
 import { createDb, type Db } from './db/client';
@@ -80,6 +80,7 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
           emailEnabled: Boolean(opts.smtpUrl),
         })
       : undefined,
+    deliveryNeeded: deliveryNeededCheck({ db: opts.db, emailEnabled: Boolean(opts.smtpUrl) }),
   });
   return Worker.create({
     connection: opts.connection,

@@ -23,8 +23,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { inArray, sql } from 'drizzle-orm';
-import { type Db, pgErrorOf } from '../db/client';
+import { sql } from 'drizzle-orm';
+import { type Db, executePrepared, pgErrorOf } from '../db/client';
 import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
 import type { Locale, NotificationContext } from '../domain/notifications/types';
@@ -58,6 +58,12 @@ export interface DealRecordsDeps {
   publicUrl: string;
   /** Starts delivery of outbox rows (their own workflows; rows needing none are skipped). */
   onNotified?: (rows: { id: string }[]) => Promise<void>;
+  /**
+   * Whether outbox rows may need delivering at all (no SMTP and no active webhook: they are only
+   * inbox items). A command's write then defers nothing, and its workflow starts no delivery
+   * activity. Default: they may.
+   */
+  deliveryNeeded?: () => Promise<boolean>;
 }
 
 /**
@@ -190,13 +196,15 @@ function writeStatement(input: RecordInput, json: string, mode: 'forward' | 'rep
     `;
 }
 
-export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRecordsDeps) {
+export function createDealRecordActivities({ db, publicUrl, onNotified, deliveryNeeded }: DealRecordsDeps) {
+  /** The users of `ids` (one prepared statement: the ids travel as one JSON parameter). */
   async function userRows(ids: string[]) {
     if (ids.length === 0) return [];
-    return db
-      .select({ id: users.id, name: users.name, locale: users.locale, managerId: users.managerId })
-      .from(users)
-      .where(inArray(users.id, ids));
+    return executePrepared<{ id: string; name: string; locale: string; managerId: string | null }>(
+      db,
+      sql`SELECT id, name, locale, manager_id AS "managerId" FROM users
+        WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`,
+    );
   }
 
   /** Active members of any of the groups, each with their groups, by id (deactivated users are no one's). */
@@ -383,8 +391,14 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         notifications,
       };
       const json = storableJson(payload);
+      // Asked alongside the write (another connection), so it adds no round trip to the write's.
+      const mayDeliver =
+        input.deferDelivery && onNotified && notifications.length && deliveryNeeded
+          ? deliveryNeeded().catch(() => true)
+          : Promise.resolve(true);
+      // Prepared: one round trip to Postgres (see executePrepared).
       const [first] = await executeOrRefuse(() =>
-        db.execute<WriteCounts>(writeStatement(input, json, 'forward')),
+        executePrepared<WriteCounts>(db, writeStatement(input, json, 'forward')),
       );
       if (Number(first?.events ?? 0) < input.events.length) await replaceGhosts(input, json);
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
@@ -392,7 +406,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
       // it to the workflow, off the caller's path.
       const ids = notifications.map((n) => n.id);
       const written = input.events.map((e) => e.type);
-      if (input.deferDelivery) return { deferred: onNotified ? ids : [], written };
+      if (input.deferDelivery) return { deferred: onNotified && (await mayDeliver) ? ids : [], written };
       if (onNotified && ids.length) await onNotified(notifications);
       return { deferred: [], written };
     },
@@ -404,26 +418,32 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
      * out of their groups and of the stand-ins.
      */
     async resolveDirectory(input: ResolveDirectoryInput) {
-      const [ar] = await userRows([input.ar]);
-      const [manager] = ar?.managerId
-        ? await db
-            .select({ id: users.id })
-            .from(users)
-            .where(sql`${users.id} = ${ar.managerId} AND ${users.deactivatedAt} IS NULL`)
-        : [];
-      const members = await groupMembers(input.groups);
-      const ops = await db
-        .select({ id: users.id })
-        .from(users)
-        .where(sql`${users.roles} && ARRAY['ops']::text[] AND ${users.deactivatedAt} IS NULL`)
-        .orderBy(users.id);
+      // One prepared statement (one round trip): the AR's active manager, the active members of
+      // the groups, and the active ops.
+      const [row] = await executePrepared<{
+        manager: string | null;
+        members: { id: string; groups: string[] }[];
+        ops: string[];
+      }>(
+        db,
+        sql`SELECT
+          (SELECT m.id FROM users a JOIN users m ON m.id = a.manager_id
+            WHERE a.id = ${input.ar} AND m.deactivated_at IS NULL) AS manager,
+          coalesce((SELECT jsonb_agg(jsonb_build_object('id', u.id, 'groups', u.groups) ORDER BY u.id)
+            FROM users u
+            WHERE u.groups && ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(input.groups)}::jsonb))
+              AND u.deactivated_at IS NULL), '[]'::jsonb) AS members,
+          ARRAY(SELECT o.id FROM users o
+            WHERE o.roles && ARRAY['ops']::text[] AND o.deactivated_at IS NULL ORDER BY o.id) AS ops`,
+      );
+      const members = row?.members ?? [];
       return {
         ar: input.ar,
-        manager: manager?.id ?? null,
+        manager: row?.manager ?? null,
         groups: Object.fromEntries(
           input.groups.map((g) => [g, members.filter((m) => m.groups.includes(g)).map((m) => m.id)]),
         ),
-        ops: ops.map((o) => o.id),
+        ops: row?.ops ?? [],
       };
     },
 

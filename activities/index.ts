@@ -13,6 +13,8 @@ export interface ActivityDeps extends Omit<NotificationActivityDeps, 'db' | 'pub
   publicUrl: string;
   /** Starts delivery of freshly written outbox rows (see notifications). */
   onNotified?: (rows: { id: string }[]) => Promise<void>;
+  /** Whether outbox rows may need delivering at all (see deliveryNeededCheck); default: yes. */
+  deliveryNeeded?: () => Promise<boolean>;
   /** Client for activities that talk to other workflows (offboarding hands deals over). */
   client?: Client;
 }

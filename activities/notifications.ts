@@ -329,6 +329,17 @@ export interface NotificationStarterDeps {
 }
 
 /**
+ * Whether an outbox row may need a delivery workflow at all: SMTP is configured, or some webhook is
+ * active. When neither, the row is only the in-app inbox item, and a command's write tells its
+ * workflow that there is nothing to start (no delivery activity, no extra workflow task).
+ */
+export function deliveryNeededCheck({ db, emailEnabled }: { db: Db; emailEnabled: boolean }) {
+  return async (): Promise<boolean> =>
+    emailEnabled ||
+    (await db.execute(sql`SELECT 1 FROM webhooks WHERE disabled_at IS NULL LIMIT 1`)).length > 0;
+}
+
+/**
  * `onNotified`: start one `deliverNotification` workflow per outbox row, id `notify-<notificationId>`.
  * A second start for the same row (a retried `recordDeal`) is rejected by Temporal and ignored, also
  * after the first run has closed (REJECT_DUPLICATE).

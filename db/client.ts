@@ -1,3 +1,5 @@
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
@@ -16,6 +18,22 @@ export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
   const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, prepare: true });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Runs `query` as a prepared statement: ONE round trip to Postgres. drizzle sends every statement
+ * with parameters unprepared, and postgres-js then describes it first and binds it once the answer
+ * is back: two round trips each time. Prepared, the statement is described once per connection and
+ * kept there by its text, so use this only for statements whose text does not vary with their
+ * values (pass lists as one JSON or array parameter, never as a varying number of parameters).
+ */
+export async function executePrepared<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const q = dialect.sqlToQuery(query);
+  return (await db.$client.unsafe(q.sql, q.params as postgres.ParameterOrJSON<never>[], {
+    prepare: true,
+  })) as unknown as T[];
 }
 
 /** The Postgres error behind a drizzle error (drizzle 0.45 wraps it on `err.cause`). */
