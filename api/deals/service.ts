@@ -372,8 +372,9 @@ export function createDealService(deps: DealServiceDeps) {
         // A concurrent request with the same Idempotency-Key won the race.
         return this.create(input, createdBy, idempotencyKey, access);
       }
+      let view: DealView | undefined;
       try {
-        await startAndWait(inserted, proc);
+        view = await startAndWait(inserted, proc);
       } catch (err) {
         // No workflow, no deal: remove the row unless the workflow already wrote to it, or may be
         // running (a start that timed out or lost Temporal half-way). Deleting the row under a
@@ -384,7 +385,8 @@ export function createDealService(deps: DealServiceDeps) {
         }
         throw workflowProblem(err) ?? err;
       }
-      return { deal: await toDto((await loadRow(id))!), replayed: false };
+      // The deal as its workflow answered once it had entered (and written) its first stage.
+      return { deal: await answer(inserted, view), replayed: false };
     },
 
     async list(
@@ -520,8 +522,11 @@ export function createDealService(deps: DealServiceDeps) {
     return toDto((await loadRow(row.id))!);
   }
 
-  /** Start the deal's workflow (or join it) and wait until it has entered its first stage. */
-  async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<void> {
+  /**
+   * Start the deal's workflow (or join it) and wait until it has entered its first stage; answers the
+   * deal as the workflow has it then (undefined when the deal had already finished).
+   */
+  async function startAndWait(row: DealRow, proc: ProcessVersion): Promise<DealView | undefined> {
     const args: DealWorkflowArgs = {
       start: { ...dealInputOf(row, proc), evidence: await evidenceOf(db, row) },
     };
@@ -534,10 +539,10 @@ export function createDealService(deps: DealServiceDeps) {
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
     try {
-      await temporal.workflow.executeUpdateWithStart(readyUpdate, { startWorkflowOperation });
+      return await temporal.workflow.executeUpdateWithStart(readyUpdate, { startWorkflowOperation });
     } catch (err) {
       // The deal already finished (an idempotent replay of an old creation): nothing to wait for.
-      if (err instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(err)) return;
+      if (err instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(err)) return undefined;
       throw err;
     }
   }
