@@ -76,7 +76,7 @@ export function markdown(r: BenchResult): string {
       `Targets: HTTP p50 ≤ 1.5× ${verdict(ratio(s.serial.http.p50, b.p50) <= 1.5)}, p99 ≤ 2× ${verdict(ratio(s.serial.http.p99, b.p99) <= 2)}, ` +
         `throughput ≥ 0.6× ${verdict(ratio(s.throughput.http, s.throughput.bare) >= 0.6)}. ` +
         `Completing sign-offs answering with the next stage: ${s.completingAnsweredNextStage.ok}/${s.completingAnsweredNextStage.of}; ` +
-        `409s retried: ${s.retried409}. Deal creation over HTTP (8 clients): ${f(s.dealCreation.perSecond)}/s, ` +
+        `409s retried: ${s.retried409}${s.retried503 ? `; 503s retried with the same Idempotency-Key (overloaded): ${s.retried503}` : ''}. Deal creation over HTTP (8 clients): ${f(s.dealCreation.perSecond)}/s, ` +
         `p50 ${f(s.dealCreation.latency.p50)} ms.`,
       '',
     );

@@ -29,6 +29,12 @@ export interface SignoffFigures {
   throughput: { concurrency: number; perWorkflow: number; bare: number; update: number; http: number };
   /** 409 answers retried (stage races); expected 0 with seamless stage boundaries. */
   retried409: number;
+  /**
+   * 503 answers retried with the same Idempotency-Key (the API stops waiting for the workflow after
+   * 25 s and the command carries on; the retry joins it): only on an overloaded machine. The call's
+   * time runs until the sign-off is answered 200, retries included.
+   */
+  retried503?: number;
   dealCreation: { deals: number; perSecond: number; latency: Stats };
   pgCommit: Stats;
   /**
@@ -88,6 +94,7 @@ export async function runSignoffBench(ctx: {
   const triangle = { AR: org.members[0], SR: org.members[1], FR: org.members[2] };
   const creator = org.directors[0];
   let retried409 = 0;
+  let retried503 = 0;
   const creationLatency: number[] = [];
 
   async function newDeal(i: number): Promise<string> {
@@ -132,12 +139,17 @@ export async function runSignoffBench(ctx: {
   let completing = 0;
   async function signViaHttp(dealId: string, i: number) {
     const a = signArgs(i);
+    // As a client should: a retry after a 503 sends the same key, and joins the command under way.
+    const headers = { 'idempotency-key': `bench-${dealId}-${i}` };
     for (;;) {
-      const res = await call(apiUrl, org.tokens[a.actorId], 'POST', `/deals/${dealId}/signoffs`, {
-        stage: a.stage,
-        role: a.role,
-        decision: 'approve',
-      });
+      const res = await call(
+        apiUrl,
+        org.tokens[a.actorId],
+        'POST',
+        `/deals/${dealId}/signoffs`,
+        { stage: a.stage, role: a.role, decision: 'approve' },
+        headers,
+      );
       if (res.status === 200) {
         if (i % 3 === 2) {
           completing++;
@@ -145,6 +157,10 @@ export async function runSignoffBench(ctx: {
           if (stage?.key === `s${Math.floor(i / 3) + 1}`) nextOk++;
         }
         return;
+      }
+      if (res.status === 503) {
+        retried503++;
+        continue;
       }
       if (res.status !== 409) throw new Error(`sign-off ${res.status}: ${res.text}`);
       retried409++;
@@ -270,6 +286,7 @@ export async function runSignoffBench(ctx: {
       http: round(httpRate),
     },
     retried409,
+    retried503,
     dealCreation: {
       deals: creationLatency.length,
       perSecond: round(creationRate),
