@@ -56,7 +56,7 @@ export const LTC_STAGES = [
   'close',
 ];
 
-async function bulkInsert(sql: postgres.Sql, n: number, org: Org, processVersion: number): Promise<void> {
+export async function bulkInsert(sql: postgres.Sql, n: number, org: Org, processVersion: number): Promise<void> {
   const members = org.members;
   const small = org.smallTeam;
   await sql`
