@@ -29,6 +29,7 @@ import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
 import type { Locale, NotificationContext } from '../domain/notifications/types';
 import { renderNotification } from '../notifications/render';
+import { summariesIn, withSummaries } from './deal-summaries';
 import type {
   DealActivities,
   DealFaultInput,
@@ -307,6 +308,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
           )
           SELECT g.seq, g.event_key FROM g ORDER BY g.seq`);
         await tx.execute(writeStatement(input, json, 'replace'));
+        await summariesIn(tx, input);
         return ghosts;
       }),
     );
@@ -383,8 +385,8 @@ export function createDealRecordActivities({ db, publicUrl, onNotified }: DealRe
         notifications,
       };
       const json = storableJson(payload);
-      const [first] = await executeOrRefuse(() =>
-        db.execute<WriteCounts>(writeStatement(input, json, 'forward')),
+      const [first]: WriteCounts[] = await executeOrRefuse(() =>
+        withSummaries(db, input, (q) => q.execute(writeStatement(input, json, 'forward'))),
       );
       if (Number(first?.events ?? 0) < input.events.length) await replaceGhosts(input, json);
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
