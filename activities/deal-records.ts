@@ -29,6 +29,7 @@ import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
 import type { Locale, NotificationContext } from '../domain/notifications/types';
 import { renderNotification } from '../notifications/render';
+import { completesDeal, summariesIn, withSummaries } from './deal-summaries';
 import type {
   DealActivities,
   DealFaultInput,
@@ -315,6 +316,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
           )
           SELECT g.seq, g.event_key FROM g ORDER BY g.seq`);
         await tx.execute(writeStatement(input, json, 'replace'));
+        await summariesIn(tx, input);
         return ghosts;
       }),
     );
@@ -396,9 +398,13 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
         input.deferDelivery && onNotified && notifications.length && deliveryNeeded
           ? deliveryNeeded().catch(() => true)
           : Promise.resolve(true);
-      // Prepared: one round trip to Postgres (see executePrepared).
+      // Prepared: one round trip to Postgres (see executePrepared). A write that completes the deal
+      // runs in a transaction with its credit summary (withSummaries), unprepared there.
+      const forward = writeStatement(input, json, 'forward');
       const [first] = await executeOrRefuse(() =>
-        executePrepared<WriteCounts>(db, writeStatement(input, json, 'forward')),
+        completesDeal(input)
+          ? withSummaries(db, input, async (q) => (await q.execute(forward)) as unknown as WriteCounts[])
+          : executePrepared<WriteCounts>(db, forward),
       );
       if (Number(first?.events ?? 0) < input.events.length) await replaceGhosts(input, json);
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a

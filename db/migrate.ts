@@ -2,16 +2,23 @@ import path from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { backfillDealCredits } from './deal-credits';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
-/** Apply the committed drizzle-kit migrations (never `push`). Safe to run concurrently and repeatedly. */
+/**
+ * Apply the committed drizzle-kit migrations (never `push`), then backfill the credit summary.
+ * Safe to run concurrently and repeatedly.
+ */
 export async function runMigrations(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     // Serialise concurrent migrators (API and worker may start together).
     await sql`select pg_advisory_lock(727274)`;
-    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR });
+    const db = drizzle(sql);
+    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    // Migration 0008's credit summary, for deals completed before it (or by a worker without it).
+    await backfillDealCredits(db);
     await sql`select pg_advisory_unlock(727274)`;
   } finally {
     await sql.end({ timeout: 5 });

@@ -8,9 +8,11 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -266,6 +268,13 @@ export const deals = pgTable(
     index('deals_created_idx').on(t.createdAt, t.id),
     // The credit report: completed deals closed in a period.
     index('deals_completed_closed_idx').on(t.closedAt).where(sql`status = 'completed'`),
+    // The pipeline report as ops: an index-only scan of the active deals, already in group order
+    // (migration 0008 adds INCLUDE (value_amount), which drizzle-kit cannot express).
+    index('deals_active_pipeline_idx')
+      .on(t.processKey, t.processVersion, t.stageKey, t.stageIndex, t.currency)
+      .where(sql`status = 'active'`),
+    // The SLA report: active deals overdue now (count, and the oldest due first).
+    index('deals_active_due_idx').on(t.dueAt, t.id).where(sql`status = 'active'`),
   ],
 );
 
@@ -342,6 +351,83 @@ export const stageVisits = pgTable(
     primaryKey({ columns: [t.dealId, t.stageKey, t.visit] }),
     // The SLA report: visits exited in a period.
     index('stage_visits_exited_idx').on(t.exitedAt),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Report summaries (migration 0008): kept with the rows they summarise, read by api/reports
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One row per stage visit with what the SLA report needs and nothing else: the deal's process, the
+ * time in stage, whether it was cancelled or breached. Written by a trigger on `stage_visits` in the
+ * same statement as the visit (statement-level, so a bulk insert costs one INSERT … SELECT); a
+ * deal's process key and version never change. Covered by its exit-time index: an index-only scan.
+ */
+export const stageVisitSummaries = pgTable(
+  'stage_visit_summaries',
+  {
+    dealId: text('deal_id').notNull(),
+    stageKey: text('stage_key').notNull(),
+    visit: integer('visit').notNull(),
+    processKey: text('process_key').notNull(),
+    processVersion: integer('process_version').notNull(),
+    stageIndex: integer('stage_index').notNull(),
+    exitedAt: tz('exited_at').notNull(),
+    /** extract(epoch from (exited_at - entered_at)) * 1000, as the report computed it. */
+    durationMs: doublePrecision('duration_ms').notNull(),
+    cancelled: boolean('cancelled').notNull(),
+    breached: boolean('breached').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.dealId, t.stageKey, t.visit] }),
+    // INCLUDE (every other column the report reads) in migration 0008: drizzle-kit cannot say so.
+    index('stage_visit_summaries_exited_idx').on(t.exitedAt),
+  ],
+);
+
+/**
+ * One row per `stage.escalated` event (with a stage), with the deal's process: written by a trigger
+ * on `deal_events` (fired only for that type), removed with its event (a ghost's, see deal-records).
+ */
+export const stageEscalations = pgTable(
+  'stage_escalations',
+  {
+    eventId: bigint('event_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => dealEvents.id, { onDelete: 'cascade' }),
+    dealId: text('deal_id').notNull(),
+    at: tz('at').notNull(),
+    stage: text('stage').notNull(),
+    processKey: text('process_key').notNull(),
+    processVersion: integer('process_version').notNull(),
+  },
+  // INCLUDE (stage, process_key, process_version, deal_id) in migration 0008.
+  (t) => [index('stage_escalations_at_idx').on(t.at)],
+);
+
+/**
+ * Credit each user earned on a completed deal (`creditForDeal`, rounded to cents), one row per
+ * (deal, user): written by the deal's completing write in the same transaction
+ * (db/deal-credits.ts), and by the backfill after the migrations for deals completed before.
+ */
+export const dealCredits = pgTable(
+  'deal_credits',
+  {
+    dealId: text('deal_id')
+      .notNull()
+      .references(() => deals.id),
+    userId: text('user_id').notNull(),
+    currency: text('currency').notNull(),
+    processKey: text('process_key').notNull(),
+    closedAt: tz('closed_at').notNull(),
+    credit: numeric('credit', { precision: 20, scale: 2, mode: 'string' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.dealId, t.userId] }),
+    // Both INCLUDE (currency, process_key, credit, and user_id) in migration 0008.
+    index('deal_credits_closed_idx').on(t.closedAt),
+    index('deal_credits_user_closed_idx').on(t.userId, t.closedAt),
   ],
 );
 

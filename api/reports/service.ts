@@ -2,19 +2,12 @@
  * Reports over the Postgres projection (deals, stage_visits, deal_events). Every query is limited
  * to the caller's deal scope; nothing here talks to Temporal.
  */
-import { and, asc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { dealEvents, deals, stageVisits, users } from '../../db/schema';
-import {
-  type CreditStage,
-  creditForDeal,
-  type Handover,
-  holderSpans,
-  mergeCredit,
-} from '../../domain/deal/credit';
+import { dealCredits, deals, stageEscalations, stageVisitSummaries, users } from '../../db/schema';
 import { CURRENCY_PATTERN } from '../../domain/money';
-import type { LocalizedText, StageDefinition, TriangleRole } from '../../domain/process/types';
+import type { LocalizedText, StageDefinition } from '../../domain/process/types';
 import { type DealScope, visibleDealsWhere } from '../auth/access';
 import { cursorFields, decodeCursor, page } from '../http/pagination';
 import { getProcessVersion } from '../process-definitions/repo';
@@ -171,57 +164,58 @@ export function createReportService(db: Db) {
   /** Time in stage, breaches and escalations in the period; deals overdue now. */
   async function sla(scope: DealScope, period: Period, q: { processKey?: string }): Promise<SlaReport> {
     const now = new Date();
-    const byKey = q.processKey ? eq(deals.processKey, q.processKey) : undefined;
-    const durationMs = sql`extract(epoch from (${stageVisits.exitedAt} - ${stageVisits.enteredAt})) * 1000`;
-    const decided = sql`${stageVisits.outcome} <> 'cancelled'`;
-
-    const visitRows = await db
+    const visible = visibleDealsWhere(scope);
+    // Both from their summaries (migration 0008): an index-only scan of the period; a manager's
+    // scope joins the deal rows for who holds them.
+    const v = stageVisitSummaries;
+    const percentiles = sql`percentile_cont(array[0.5, 0.9]::float8[]) within group (order by ${v.durationMs}) filter (where not ${v.cancelled})`;
+    const visitQuery = db
       .select({
-        processKey: deals.processKey,
-        version: sql<number>`max(${deals.processVersion})::int`,
-        stageKey: stageVisits.stageKey,
-        stageIndex: sql<number>`min(${stageVisits.stageIndex})::int`,
+        processKey: v.processKey,
+        version: sql<number>`max(${v.processVersion})::int`,
+        stageKey: v.stageKey,
+        stageIndex: sql<number>`min(${v.stageIndex})::int`,
         visits: sql<number>`count(*)::int`,
-        medianMs: sql<
-          number | null
-        >`percentile_cont(0.5) within group (order by ${durationMs}) filter (where ${decided})`,
-        p90Ms: sql<
-          number | null
-        >`percentile_cont(0.9) within group (order by ${durationMs}) filter (where ${decided})`,
-        breaches: sql<number>`(count(*) filter (where ${stageVisits.breached}))::int`,
+        // One aggregate, one sort, for both percentiles (Postgres computes identical aggregates once).
+        medianMs: sql<number | null>`(${percentiles})[1]`,
+        p90Ms: sql<number | null>`(${percentiles})[2]`,
+        breaches: sql<number>`(count(*) filter (where ${v.breached}))::int`,
       })
-      .from(stageVisits)
-      .innerJoin(deals, eq(deals.id, stageVisits.dealId))
+      .from(v)
+      .$dynamic();
+    if (visible) visitQuery.innerJoin(deals, eq(deals.id, v.dealId));
+    const visitRows = await visitQuery
       .where(
         and(
-          gte(stageVisits.exitedAt, period.from),
-          lt(stageVisits.exitedAt, period.to),
-          byKey,
-          visibleDealsWhere(scope),
+          gte(v.exitedAt, period.from),
+          lt(v.exitedAt, period.to),
+          q.processKey ? eq(v.processKey, q.processKey) : undefined,
+          visible,
         ),
       )
-      .groupBy(deals.processKey, stageVisits.stageKey);
+      .groupBy(v.processKey, v.stageKey);
 
-    const escalationRows = await db
+    const e = stageEscalations;
+    const escalationQuery = db
       .select({
-        processKey: deals.processKey,
-        version: sql<number>`max(${deals.processVersion})::int`,
-        stageKey: sql<string>`${dealEvents.stage}`,
+        processKey: e.processKey,
+        version: sql<number>`max(${e.processVersion})::int`,
+        stageKey: e.stage,
         count: sql<number>`count(*)::int`,
       })
-      .from(dealEvents)
-      .innerJoin(deals, eq(deals.id, dealEvents.dealId))
+      .from(e)
+      .$dynamic();
+    if (visible) escalationQuery.innerJoin(deals, eq(deals.id, e.dealId));
+    const escalationRows = await escalationQuery
       .where(
         and(
-          eq(dealEvents.type, 'stage.escalated'),
-          isNotNull(dealEvents.stage),
-          gte(dealEvents.at, period.from),
-          lt(dealEvents.at, period.to),
-          byKey,
-          visibleDealsWhere(scope),
+          gte(e.at, period.from),
+          lt(e.at, period.to),
+          q.processKey ? eq(e.processKey, q.processKey) : undefined,
+          visible,
         ),
       )
-      .groupBy(deals.processKey, dealEvents.stage);
+      .groupBy(e.processKey, e.stage);
 
     type Acc = {
       processKey: string;
@@ -287,15 +281,27 @@ export function createReportService(db: Db) {
     const overdueWhere = and(
       eq(deals.status, 'active'),
       lt(deals.dueAt, now),
-      byKey,
-      visibleDealsWhere(scope),
+      q.processKey ? eq(deals.processKey, q.processKey) : undefined,
+      visible,
     );
     const [{ total }] = await db
       .select({ total: sql<number>`count(*)::int` })
       .from(deals)
       .where(overdueWhere);
     const overdueRows = await db
-      .select()
+      .select({
+        id: deals.id,
+        title: deals.title,
+        accountName: deals.accountName,
+        valueAmount: deals.valueAmount,
+        currency: deals.currency,
+        processKey: deals.processKey,
+        processVersion: deals.processVersion,
+        stageKey: deals.stageKey,
+        dueAt: deals.dueAt,
+        escalationLevel: deals.escalationLevel,
+        waitingOn: deals.waitingOn,
+      })
       .from(deals)
       .where(overdueWhere)
       .orderBy(asc(deals.dueAt), asc(deals.id))
@@ -347,96 +353,38 @@ export function createReportService(db: Db) {
     q: { processKey?: string; limit: number; cursor?: string },
   ): Promise<CreditReport> {
     const after = decodeCursor(q.cursor, CreditCursor);
-    const approved = inArray(stageVisits.outcome, ['approved', 'auto_approved']);
-    let earnedInScope: SQL | undefined;
-    if (!scope.all) {
-      const ids = scope.userIds;
-      const held = (role: TriangleRole) =>
-        inArray(sql`${stageVisits.holders}->>${sql.raw(`'${role}'`)}`, ids);
-      earnedInScope =
-        ids.length === 0
-          ? sql`false`
-          : or(
-              inArray(
-                deals.id,
-                db
-                  .selectDistinct({ id: stageVisits.dealId })
-                  .from(stageVisits)
-                  .where(and(approved, or(held('AR'), held('SR'), held('FR')))),
-              ),
-              // Someone who handed a role over keeps the credit earned before.
-              inArray(
-                deals.id,
-                db
-                  .selectDistinct({ id: dealEvents.dealId })
-                  .from(dealEvents)
-                  .where(
-                    and(
-                      eq(dealEvents.type, 'role.reassigned'),
-                      inArray(sql`${dealEvents.data}->>'from'`, ids),
-                    ),
-                  ),
-              ),
-            );
-    }
-    const rows = await db
+    // From the credit summary (migration 0008): what each user earned on each completed deal,
+    // computed once by creditForDeal when the deal completed. Sums of cents are exact (numeric), as
+    // mergeCredit's are. A manager sees only the users in their scope, on every deal they earned on.
+    const c = dealCredits;
+    const scoped = scope.all
+      ? undefined
+      : scope.userIds.length === 0
+        ? sql`false`
+        : inArray(c.userId, scope.userIds);
+    const sums = await db
       .select({
-        dealId: deals.id,
-        value: deals.valueAmount,
-        currency: deals.currency,
-        stageKey: stageVisits.stageKey,
-        holders: stageVisits.holders,
-        weights: stageVisits.weights,
-        enteredAt: stageVisits.enteredAt,
-        exitedAt: stageVisits.exitedAt,
+        userId: c.userId,
+        currency: c.currency,
+        credit: sql<string>`sum(${c.credit})::text`,
+        deals: sql<number>`count(*)::int`,
       })
-      .from(deals)
-      .innerJoin(stageVisits, and(eq(stageVisits.dealId, deals.id), approved))
+      .from(c)
       .where(
         and(
-          eq(deals.status, 'completed'),
-          gte(deals.closedAt, period.from),
-          lt(deals.closedAt, period.to),
-          q.processKey ? eq(deals.processKey, q.processKey) : undefined,
-          earnedInScope,
+          gte(c.closedAt, period.from),
+          lt(c.closedAt, period.to),
+          q.processKey ? eq(c.processKey, q.processKey) : undefined,
+          scoped,
         ),
       )
-      // creditForDeal keeps the last visit of a reworked stage: feed visits in the order they ended.
-      .orderBy(asc(deals.id), asc(stageVisits.exitedAt), asc(stageVisits.visit));
-
-    const handovers = await handoversOf([...new Set(rows.map((r) => r.dealId))]);
-    const perDeal = new Map<string, { value: number; currency: string; stages: CreditStage[] }>();
-    for (const r of rows) {
-      let d = perDeal.get(r.dealId);
-      if (!d) {
-        d = { value: Number(r.value), currency: r.currency, stages: [] };
-        perDeal.set(r.dealId, d);
-      }
-      d.stages.push({
-        stageKey: r.stageKey,
-        holders: r.holders as CreditStage['holders'],
-        weights: r.weights as CreditStage['weights'],
-        spans: holderSpans(r.enteredAt.getTime(), r.exitedAt.getTime(), handovers.get(r.dealId) ?? []),
-      });
-    }
-
-    const visible = scope.all ? undefined : new Set(scope.userIds);
-    const byCurrency = new Map<string, { credit: Record<string, number>; deals: Map<string, number> }>();
-    for (const d of perDeal.values()) {
-      const earned = creditForDeal(d.value, d.stages);
-      const c = byCurrency.get(d.currency) ?? { credit: {}, deals: new Map<string, number>() };
-      c.credit = mergeCredit(c.credit, earned);
-      for (const userId of Object.keys(earned)) c.deals.set(userId, (c.deals.get(userId) ?? 0) + 1);
-      byCurrency.set(d.currency, c);
-    }
-
-    const list: { userId: string; currency: string; credit: number; deals: number }[] = [];
-    for (const [currency, c] of byCurrency) {
-      for (const [userId, amount] of Object.entries(c.credit)) {
-        if (visible && !visible.has(userId)) continue;
-        list.push({ userId, currency, credit: amount, deals: c.deals.get(userId) ?? 0 });
-      }
-    }
+      .groupBy(c.currency, c.userId);
+    const list = sums.map((r) => ({
+      userId: r.userId,
+      currency: r.currency,
+      credit: Number(r.credit),
+      deals: r.deals,
+    }));
     list.sort(byCredit);
     // The cursor is the sort key of the last row returned: the next page starts after it.
     const rest = after ? list.filter((i) => byCredit(i, after) > 0) : list;
@@ -458,28 +406,6 @@ export function createReportService(db: Db) {
       from: period.from.toISOString(),
       to: period.to.toISOString(),
     };
-  }
-
-  /** Every role handover of these deals (`role.reassigned`), per deal. */
-  async function handoversOf(dealIds: string[]): Promise<Map<string, Handover[]>> {
-    const out = new Map<string, Handover[]>();
-    for (let i = 0; i < dealIds.length; i += 1000) {
-      const rows = await db
-        .select({ dealId: dealEvents.dealId, at: dealEvents.at, data: dealEvents.data })
-        .from(dealEvents)
-        .where(
-          and(inArray(dealEvents.dealId, dealIds.slice(i, i + 1000)), eq(dealEvents.type, 'role.reassigned')),
-        );
-      for (const r of rows) {
-        const d = r.data as { role?: unknown; from?: unknown; to?: unknown };
-        if (typeof d.from !== 'string' || typeof d.to !== 'string') continue;
-        if (d.role !== 'AR' && d.role !== 'SR' && d.role !== 'FR') continue;
-        const list = out.get(r.dealId) ?? [];
-        list.push({ role: d.role, from: d.from, to: d.to, at: r.at.getTime() });
-        out.set(r.dealId, list);
-      }
-    }
-    return out;
   }
 
   async function userNames(ids: string[]): Promise<Map<string, string>> {

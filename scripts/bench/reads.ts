@@ -16,6 +16,7 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { createApp } from '../../api/app';
 import type { Db } from '../../db/client';
+import { backfillDealCredits } from '../../db/deal-credits';
 import * as schema from '../../db/schema';
 import { call, type Stats, stats, timed } from './common';
 import type { Org } from './org';
@@ -56,7 +57,12 @@ export const LTC_STAGES = [
   'close',
 ];
 
-async function bulkInsert(sql: postgres.Sql, n: number, org: Org, processVersion: number): Promise<void> {
+export async function bulkInsert(
+  sql: postgres.Sql,
+  n: number,
+  org: Org,
+  processVersion: number,
+): Promise<void> {
   const members = org.members;
   const small = org.smallTeam;
   await sql`
@@ -115,10 +121,20 @@ async function bulkInsert(sql: postgres.Sql, n: number, org: Org, processVersion
     INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, data)
     SELECT id, 1, 'bench:escalated', 'stage.escalated', LEAST(now(), due_at), stage_key, 'system', '{}'::jsonb
     FROM deals WHERE process_key = 'ltc-standard' AND escalation_level = 1`;
-  await sql`ANALYZE deals`;
-  await sql`ANALYZE stage_visits`;
-  await sql`ANALYZE signoffs`;
-  await sql`ANALYZE deal_events`;
+  // The credit summary of the deals inserted completed, as the backfill after the migrations writes it
+  // (stage visit and escalation summaries were written by their triggers with the rows).
+  await backfillDealCredits(drizzle(sql));
+  // Vacuumed as autovacuum keeps a table in steady state (visibility map set: index-only scans).
+  for (const table of [
+    'deals',
+    'stage_visits',
+    'signoffs',
+    'deal_events',
+    'stage_visit_summaries',
+    'stage_escalations',
+    'deal_credits',
+  ])
+    await sql.unsafe(`VACUUM (ANALYZE) ${table}`);
 }
 
 export async function runReads(ctx: {
