@@ -5,8 +5,8 @@
  * under `npm run test:prod`). Unit and integration files share jest's worker processes (two on a
  * 2-core machine): an integration file waits on Temporal and Postgres most of its time, and every
  * file is namespaced (its own task queue, ids suffixed with its world's `ns`), so two run side by
- * side. Browser files run one at a time in the main process (test/support/serial-runner.js) after
- * them: each drives a headless Chromium, the heaviest thing on the machine.
+ * side. Browser files run one at a time in the main process (test/support/serial-runner.js), apart
+ * from them: each drives a headless Chromium, the heaviest thing on the machine.
  */
 const os = require('node:os');
 
