@@ -12,6 +12,11 @@ const os = require('node:os');
 
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
+// `LTC_TEST_SERIAL=1 npm test`: integration files one at a time in the main process too (a machine
+// too loaded for the real-timer tests to share it, or a hunt for a file that leans on another).
+const serialRunner = '<rootDir>/test/support/serial-runner.js';
+const integrationRunner = process.env.LTC_TEST_SERIAL === '1' ? { runner: serialRunner } : {};
+
 /** @type {import('jest').Config} */
 module.exports = {
   // Integration tests wait on real timers (second-scale SLAs); unit tests finish long before this.
@@ -33,6 +38,7 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
+      ...integrationRunner,
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
@@ -50,7 +56,7 @@ module.exports = {
       roots: ['<rootDir>/test/browser'],
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
-      runner: '<rootDir>/test/support/serial-runner.js',
+      runner: serialRunner,
       globalSetup: '<rootDir>/test/browser/global-setup.ts',
       globalTeardown: '<rootDir>/test/browser/global-teardown.ts',
     },
