@@ -2,12 +2,20 @@
  * Four projects: `unit` (pure code, no servers; in parallel workers), `integration` (real Temporal
  * dev server and real Postgres, started by scripts/test.ts before jest runs), `browser` (the same
  * stack with the built web app, driven in headless Chromium) and `prod` (the scale-out proofs, only
- * under `npm run test:prod`). Integration and browser run their files one at a time in the main
- * process (test/support/serial-runner.js), after the unit files.
+ * under `npm run test:prod`). Unit and integration files share jest's worker processes (two on a
+ * 2-core machine): an integration file waits on Temporal and Postgres most of its time, and every
+ * file is namespaced (its own task queue, ids suffixed with its world's `ns`), so two run side by
+ * side. Browser files run one at a time in the main process (test/support/serial-runner.js), apart
+ * from them: each drives a headless Chromium, the heaviest thing on the machine.
  */
 const os = require('node:os');
 
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
+
+// `LTC_TEST_SERIAL=1 npm test`: integration files one at a time in the main process too (a machine
+// too loaded for the real-timer tests to share it, or a hunt for a file that leans on another).
+const serialRunner = '<rootDir>/test/support/serial-runner.js';
+const integrationRunner = process.env.LTC_TEST_SERIAL === '1' ? { runner: serialRunner } : {};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -30,7 +38,7 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
-      runner: '<rootDir>/test/support/serial-runner.js',
+      ...integrationRunner,
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
@@ -48,7 +56,7 @@ module.exports = {
       roots: ['<rootDir>/test/browser'],
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
-      runner: '<rootDir>/test/support/serial-runner.js',
+      runner: serialRunner,
       globalSetup: '<rootDir>/test/browser/global-setup.ts',
       globalTeardown: '<rootDir>/test/browser/global-teardown.ts',
     },

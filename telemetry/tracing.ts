@@ -4,7 +4,6 @@
  * each Update) to its activities. Spans are exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT
  * is set; tests pass an in-memory exporter instead.
  */
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -80,5 +79,7 @@ export async function startTracing(
   const name = serviceName ?? defaultName;
   if (!endpoint) return undefined;
   const url = endpoint.endsWith('/v1/traces') ? endpoint : `${endpoint.replace(/\/$/, '')}/v1/traces`;
+  // Loaded only here: the OTLP exporter is large, and most processes (every test file) never export.
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   return createTracing({ serviceName: name, exporter: new OTLPTraceExporter({ url }) });
 }

@@ -5,7 +5,8 @@
  * needed and a strict Content-Security-Policy holds.
  */
 import express, { type RequestHandler, type Router } from 'express';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+// Not the package's index: it loads the 2 MB browser bundles into Node just to export this.
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path';
 
 export interface DocsOptions {
   /** URL of the OpenAPI document, as the browser sees it. Default `/openapi.json`. */

@@ -116,11 +116,14 @@ test('a worker killed in the middle of a sign-off write: the write is retried an
   const lock = await world.sql.reserve();
   await lock`begin`;
   await lock`select 1 from deals where id = ${id} for update`;
+  const [{ pid: lockPid }] = await lock<{ pid: number }[]>`select pg_backend_pid() as pid`;
   const signing = api.sign(org.ar, id, { stage: 'one' });
+  // The write blocked by our lock, not another file's write waiting on some other lock.
   await eventually(async () => {
     const waiting = await world.sql`
       select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and query like '%INSERT INTO deal_events%'`;
+      where wait_event_type = 'Lock' and query like '%INSERT INTO deal_events%'
+        and ${lockPid}::int = any(pg_blocking_pids(pid))`;
     return waiting[0].n > 0;
   }, 20_000);
   child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 /**
- * Jest's own runner, but serial: the projects that use it (integration, browser) run their files
- * one at a time in the main process, on the shared Temporal dev server and Postgres, while the unit
- * project runs in parallel workers in the same `jest` run.
+ * Jest's own runner, but serial: the project that uses it (browser) runs its files one at a time in
+ * the main process, on the shared Temporal dev server and Postgres, apart from the unit and
+ * integration files, which share jest's parallel workers in the same `jest` run.
  */
 const TestRunner = require('jest-runner').default;
 
