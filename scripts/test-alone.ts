@@ -274,7 +274,11 @@ async function main(): Promise<number> {
     : {
         stack: { stop: async () => {} },
         dataDir: path.resolve(root, devEnv().DATA_DIR),
-        env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', LTC_TEST: '1' },
+        env: {
+          ...process.env,
+          LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+          LTC_TEST: '1',
+        } as NodeJS.ProcessEnv,
       };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
