@@ -159,7 +159,13 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 async function listTests(opts: Options, env: NodeJS.ProcessEnv, work: string): Promise<TestCase[]> {
   const out = path.join(work, 'list.json');
   const r = await runJest(
-    ['--selectProjects', ...opts.projects, '-t', '^a name no test has \\(test-alone\\)$'],
+    [
+      '--selectProjects',
+      ...opts.projects,
+      '-t',
+      '^a name no test has \\(test-alone\\)$',
+      ...(opts.files ? ['--testPathPatterns', opts.files.source] : []),
+    ],
     env,
     out,
     opts.timeoutS * 4,
