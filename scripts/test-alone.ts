@@ -9,7 +9,8 @@
  * jest output) under DATA_DIR/test-alone/ (git-ignored), and exits non-zero if any test fails alone.
  *
  *   npm run test:alone -- [--projects integration,browser,unit] [--files <regex>] [--tests <regex>]
- *                         [--concurrency 1] [--timeout 300] [--randomize <runs>] [--seed <n>] [--list]
+ *                         [--concurrency 1] [--timeout 300] [--randomize <runs>] [--seed <n>] [--random-only]
+ *                         [--list]
  *
  * --files / --tests filter by file path / full test name (regular expressions); --randomize N then
  * runs the integration project N more times as a whole with jest's --randomize (a printed seed, or
@@ -41,17 +42,26 @@ interface Options {
   randomize: number;
   seed?: number;
   list: boolean;
+  /** Skip the runs alone (only the randomized whole runs). */
+  randomOnly: boolean;
 }
 
 function usage(msg: string): never {
   console.error(
-    `${msg}\nusage: npm run test:alone -- [--projects integration,browser,unit] [--files <regex>] [--tests <regex>] [--concurrency 1] [--timeout 300] [--randomize <runs>] [--seed <n>] [--list]`,
+    `${msg}\nusage: npm run test:alone -- [--projects integration,browser,unit] [--files <regex>] [--tests <regex>] [--concurrency 1] [--timeout 300] [--randomize <runs>] [--seed <n>] [--random-only] [--list]`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { projects: [...PROJECTS], concurrency: 1, timeoutS: 300, randomize: 0, list: false };
+  const o: Options = {
+    projects: [...PROJECTS],
+    concurrency: 1,
+    timeoutS: 300,
+    randomize: 0,
+    list: false,
+    randomOnly: false,
+  };
   const positiveInt = (flag: string, v: string | undefined, max: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0 || n > max) usage(`${flag} takes a whole number from 0 to ${max}`);
@@ -75,6 +85,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--randomize') o.randomize = positiveInt(a, next(), 20);
     else if (a === '--seed') o.seed = positiveInt(a, next(), 2 ** 31 - 1);
     else if (a === '--list') o.list = true;
+    else if (a === '--random-only') o.randomOnly = true;
     else usage(`unknown argument ${a}`);
   }
   return o;
@@ -265,7 +276,9 @@ function summary(results: Result[]): string {
     );
   }
   const bad = results.filter((r) => r.outcome !== 'pass');
-  lines.push(bad.length === 0 ? 'Every test passed alone.' : `${bad.length} test(s) did not pass alone:`);
+  if (results.length === 0) lines.push('No test run alone.');
+  else
+    lines.push(bad.length === 0 ? 'Every test passed alone.' : `${bad.length} test(s) did not pass alone:`);
   for (const r of bad) lines.push(`  ${r.outcome} ${r.file} › ${r.fullName}\n      ${r.note}`);
   return lines.join('\n');
 }
@@ -318,7 +331,7 @@ async function main(): Promise<number> {
       await ensureWebBuild(log);
     }
 
-    const cases = await listTests(opts, env, work);
+    const cases = opts.randomOnly ? [] : await listTests(opts, env, work);
     log(
       `${cases.length} tests listed (${opts.projects.map((p) => `${p} ${cases.filter((c) => c.project === p).length}`).join(', ')})`,
     );
