@@ -13,6 +13,7 @@ const rest = process.argv.slice(3);
 const targets = {
   start: 'scripts/dev.ts',
   test: 'scripts/test.ts',
+  'test-alone': 'scripts/test-alone.ts',
   bench: 'scripts/bench.ts',
   'bench-signoff': 'scripts/bench-signoff.ts',
   screenshots: 'scripts/screenshots.ts',
