@@ -36,6 +36,8 @@ import { insertTeam, insertUser, type SimTeam } from './stack/prod-users';
 const root = path.resolve(__dirname, '..');
 const DEALS = Number(process.env.DEALS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 30);
+/** Start no new deal after this many minutes of load (the deals under way finish and are checked). */
+const LOAD_MINUTES = Number(process.env.CHAOS_LOAD_MINUTES ?? 0);
 const TEAMS = 20;
 const t0 = Date.now();
 const log = (msg: string) =>
@@ -408,8 +410,14 @@ async function main(): Promise<number> {
     const failures: string[] = [];
     let nextDeal = 0;
     let finished = 0;
+    const loadUntil = LOAD_MINUTES > 0 ? Date.now() + LOAD_MINUTES * 60_000 : Number.POSITIVE_INFINITY;
     const runner = async () => {
       while (nextDeal < DEALS) {
+        if (Date.now() > loadUntil) {
+          if (nextDeal < DEALS) log(`CHAOS_LOAD_MINUTES reached: no new deals after ${nextDeal}`);
+          nextDeal = DEALS;
+          break;
+        }
         const i = nextDeal++;
         try {
           await driveDeal(i, teams[i % TEAMS], tokens, processKey, acks, created);
@@ -568,7 +576,7 @@ async function main(): Promise<number> {
       ['  Postgres cut 30 s', stats.faults.filter((f) => f.startsWith('Postgres')).length],
       [
         'deals',
-        `${ids.length} (${dealRows.filter((d) => d.status === 'completed').length} completed, ${dealRows.filter((d) => d.status === 'lost').length} lost as planned)`,
+        `${ids.length}${ids.length < DEALS ? ` of ${DEALS} planned (CHAOS_LOAD_MINUTES)` : ''} (${dealRows.filter((d) => d.status === 'completed').length} completed, ${dealRows.filter((d) => d.status === 'lost').length} lost as planned)`,
       ],
       ['requests made', stats.requests],
       ['acknowledged (2xx writes)', stats.acknowledged],
