@@ -52,6 +52,7 @@ const stats = {
   unclean: 0,
   serverErrors: 0,
   conflicts: 0,
+  killsSkipped: 0,
   faults: [] as string[],
 };
 
@@ -300,7 +301,23 @@ async function faultSchedule(
   const at = (s: number) => sleep(Math.max(0, started + s * 1000 - Date.now()));
   let killer: NodeJS.Timeout | undefined;
   let k = 0;
+  const logDir = stack.stateFile.replace(/-state\.json$/, '-logs');
+  /** Whether the worker's current process has said it is ready (polling). */
+  const isReady = (index: number) => {
+    const pid = stack.members.find((m) => m.role === 'worker' && m.index === index)?.child?.pid;
+    if (!pid) return false;
+    const text = fs.readFileSync(path.join(logDir, `worker-${index}.log`), 'utf8');
+    return new RegExp(`"pid":${pid},[^\n]*"worker ready"`).test(text);
+  };
   killer = setInterval(() => {
+    // Kill only a worker that is up again: on a loaded machine a restart can take longer than the
+    // 40 s between two kills of the same worker, and killing it while it starts proves nothing.
+    if (!isReady(k % 2)) {
+      stats.killsSkipped++;
+      log(`worker ${k % 2} not ready since its restart: not killed this time`);
+      k++;
+      return;
+    }
     const pid = stack.kill('worker', k % 2);
     stats.faults.push(`worker ${k % 2} kill -9 (pid ${pid})`);
     log(`fault: worker ${k % 2} killed with SIGKILL (pid ${pid}); the supervisor restarts it`);
@@ -571,6 +588,7 @@ async function main(): Promise<number> {
     const table: [string, string | number][] = [
       ['faults injected', stats.faults.length],
       ['  worker kill -9', stats.faults.filter((f) => f.startsWith('worker')).length],
+      ['  (kills skipped: worker not ready yet)', stats.killsSkipped],
       ['  API killed', stats.faults.filter((f) => f.startsWith('api')).length],
       ['  Temporal stopped', stats.faults.filter((f) => f.startsWith('Temporal')).length],
       ['  Postgres cut 30 s', stats.faults.filter((f) => f.startsWith('Postgres')).length],
