@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
 import { type Db, executePrepared, pgErrorOf } from '../db/client';
 import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
@@ -109,34 +109,57 @@ export function dealLink(publicUrl: string, dealId: string): string {
 interface WriteCounts extends Record<string, unknown> {
   events: number | string;
   updated: number | string;
+  stale: number | string;
+}
+
+/** A write's fence, or null (a write from before fences: never stale, counts as the highest). */
+function fenceOf(input: RecordInput): number | null {
+  return typeof input.fence === 'number' && Number.isSafeInteger(input.fence) ? input.fence : null;
 }
 
 /**
  * The write of `input` as ONE statement. `forward` moves the projection only to a later seq;
  * `replace` (after ghost rows were removed) also rewrites it at the same seq, so the workflow's write
  * wins over a ghost's that used its seq.
+ *
+ * Fencing: a write whose events meet a row of the deal (same seq or same event key) stored with a
+ * higher fence is a superseded workflow task attempt's late ghost (`stale`): it changes nothing. A
+ * sign-off or projection stored with a higher fence is never overwritten either, even by a write that
+ * raced with the one that stored it.
  */
 function writeStatement(input: RecordInput, json: string, mode: 'forward' | 'replace') {
   return sql`
-      WITH p AS (SELECT ${json}::jsonb AS j),
+      WITH p AS (SELECT ${json}::jsonb AS j, ${fenceOf(input)}::bigint AS f),
+      stale AS (
+        SELECT 1 AS s FROM p, jsonb_to_recordset(p.j->'events') AS x(seq int, key text)
+        WHERE p.f IS NOT NULL AND (
+          EXISTS (SELECT 1 FROM deal_events e WHERE e.deal_id = ${input.dealId} AND e.seq = x.seq
+            AND coalesce(e.fence, 0) > p.f)
+          OR EXISTS (SELECT 1 FROM deal_events e WHERE e.deal_id = ${input.dealId} AND e.event_key = x.key
+            AND coalesce(e.fence, 0) > p.f))
+        LIMIT 1
+      ),
       ev AS (
-        INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data)
-        SELECT ${input.dealId}, x.seq, x.key, x.type, x.at, x.stage, x."actorId", x."onBehalfOfId", x.data
+        INSERT INTO deal_events (deal_id, seq, event_key, type, at, stage, actor_id, on_behalf_of_id, data, fence)
+        SELECT ${input.dealId}, x.seq, x.key, x.type, x.at, x.stage, x."actorId", x."onBehalfOfId", x.data, p.f
         FROM p, jsonb_to_recordset(p.j->'events') AS x(seq int, key text, type text, at timestamptz, stage text,
           "actorId" text, "onBehalfOfId" text, data jsonb)
+        WHERE NOT EXISTS (SELECT 1 FROM stale)
         ON CONFLICT DO NOTHING
         RETURNING 1
       ),
       so AS (
-        INSERT INTO signoffs (deal_id, stage_key, visit, role, user_id, actor_id, decision, comment, at)
-        SELECT ${input.dealId}, x."stageKey", x.visit, x.role, x."userId", x."actorId", x.decision, x.comment, x.at
+        INSERT INTO signoffs (deal_id, stage_key, visit, role, user_id, actor_id, decision, comment, at, fence)
+        SELECT ${input.dealId}, x."stageKey", x.visit, x.role, x."userId", x."actorId", x.decision, x.comment, x.at, p.f
         FROM p, jsonb_to_recordset(p.j->'signoffs') AS x("stageKey" text, visit int, role text, "userId" text,
           "actorId" text, decision text, comment text, at timestamptz)
+        WHERE NOT EXISTS (SELECT 1 FROM stale)
         ON CONFLICT (deal_id, stage_key, visit, role) DO UPDATE SET
           user_id = EXCLUDED.user_id, actor_id = EXCLUDED.actor_id, decision = EXCLUDED.decision,
-          comment = EXCLUDED.comment, at = EXCLUDED.at
+          comment = EXCLUDED.comment, at = EXCLUDED.at, fence = EXCLUDED.fence
         WHERE (signoffs.user_id, signoffs.actor_id, signoffs.decision, signoffs.comment, signoffs.at)
           IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.actor_id, EXCLUDED.decision, EXCLUDED.comment, EXCLUDED.at)
+          AND (EXCLUDED.fence IS NULL OR coalesce(signoffs.fence, 0) <= EXCLUDED.fence)
         RETURNING 1
       ),
       sv AS (
@@ -147,6 +170,7 @@ function writeStatement(input: RecordInput, json: string, mode: 'forward' | 'rep
         FROM p, jsonb_to_recordset(p.j->'visits') AS x(key text, visit int, index int, "enteredAt" timestamptz,
           "exitedAt" timestamptz, "dueAt" timestamptz, outcome text, breached boolean, escalations int,
           holders jsonb, weights jsonb, signers jsonb)
+        WHERE NOT EXISTS (SELECT 1 FROM stale)
         ON CONFLICT DO NOTHING
         RETURNING 1
       ),
@@ -155,6 +179,7 @@ function writeStatement(input: RecordInput, json: string, mode: 'forward' | 'rep
         SELECT x.id, x."dedupeKey", x."dealId", x.stage, x.kind, x.event, x."userId", x.text, x.context
         FROM p, jsonb_to_recordset(p.j->'notifications') AS x(id text, "dedupeKey" text, "dealId" text, stage text,
           kind text, event text, "userId" text, text text, context jsonb)
+        WHERE NOT EXISTS (SELECT 1 FROM stale)
         ON CONFLICT DO NOTHING
         RETURNING id
       ),
@@ -183,17 +208,20 @@ function writeStatement(input: RecordInput, json: string, mode: 'forward' | 'rep
             ) AS x ORDER BY x
           ),
           closed_at = (d.d->>'closedAt')::timestamptz,
+          write_fence = coalesce(d.f, deals.write_fence),
           updated_at = now()
-        FROM (SELECT p.j->'deal' AS d FROM p) d
+        FROM (SELECT p.j->'deal' AS d, p.f FROM p) d
         WHERE deals.id = ${input.dealId} AND deals.projection_seq ${sql.raw(mode === 'forward' ? '<' : '<=')} (d.d->>'projectionSeq')::int
+          AND NOT EXISTS (SELECT 1 FROM stale) AND (d.f IS NULL OR coalesce(deals.write_fence, 0) <= d.f)
         RETURNING 1
       ),
       cf AS (
         DELETE FROM deal_faults WHERE ${input.clearFault === true} AND deal_id = ${input.dealId}
+          AND NOT EXISTS (SELECT 1 FROM stale)
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM up) AS updated,
-        (SELECT count(*) FROM cf) AS cleared
+        (SELECT count(*) FROM cf) AS cleared, (SELECT count(*) FROM stale) AS stale
     `;
 }
 
@@ -290,8 +318,16 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
    * a write whose workflow task never completed. If there are any, remove them (and the sign-offs
    * their sign-off events stood for), then write again, all in one transaction; the workflow wins.
    * Identical rows (a retry) are no conflict: nothing happens.
+   *
+   * Unless a conflicting row has a higher fence: then THIS write is the ghost (a superseded attempt's,
+   * committing late, maybe while the real write was committing); it takes back whatever it inserted
+   * (its own rows, by fence) and leaves the rest alone. Returns whether this write was stale.
    */
-  async function replaceGhosts(input: RecordInput, json: string): Promise<void> {
+  async function replaceGhosts(input: RecordInput, json: string): Promise<boolean> {
+    const fence = fenceOf(input);
+    // Rows this write may replace: none stored with a higher fence (a write racing this one).
+    const notNewer = (column: SQL) =>
+      sql`(${fence}::bigint IS NULL OR coalesce(${column}, 0) <= ${fence}::bigint)`;
     const sent = sql`(SELECT x.* FROM jsonb_to_recordset(${json}::jsonb->'events') AS x(seq int, key text, type text,
       at timestamptz, stage text, "actorId" text, "onBehalfOfId" text, data jsonb))`;
     // A retry sends exactly what is stored; a redelivered command written by a ghost at the same seq
@@ -301,17 +337,25 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
         OR (s.seq = e.seq AND s.key = e.event_key AND (s.type, s.at, s.stage, s."actorId", s."onBehalfOfId", s.data)
           IS DISTINCT FROM (e.type, e.at, e.stage, e.actor_id, e.on_behalf_of_id, e.data)))`;
     const found = await executeOrRefuse(() =>
-      db.execute<{ seq: number }>(sql`SELECT e.seq FROM ${conflicts} LIMIT 1`),
+      db.execute<{ newer: boolean }>(
+        sql`SELECT bool_or(${fence}::bigint IS NOT NULL AND coalesce(e.fence, 0) > ${fence}::bigint) AS newer
+          FROM ${conflicts} HAVING count(*) > 0`,
+      ),
     );
-    if (found.length === 0) return;
+    if (found.length === 0) return false;
+    if (found[0].newer) {
+      await takeBackStale(input, json, fence as number);
+      return true;
+    }
     const replaced = await executeOrRefuse(() =>
       db.transaction(async (tx) => {
         const ghosts = await tx.execute<{ seq: number; event_key: string }>(sql`
-          WITH g AS (DELETE FROM ${conflicts} RETURNING e.seq, e.event_key, e.type),
+          WITH g AS (DELETE FROM ${conflicts} AND ${notNewer(sql`e.fence`)} RETURNING e.seq, e.event_key, e.type),
           gs AS (
             DELETE FROM signoffs so USING g
             WHERE so.deal_id = ${input.dealId} AND g.type LIKE 'signoff.%'
               AND g.event_key = so.stage_key || ':' || so.visit || ':signoff:' || so.role
+              AND ${notNewer(sql`so.fence`)}
             RETURNING 1
           )
           SELECT g.seq, g.event_key FROM g ORDER BY g.seq`);
@@ -324,6 +368,37 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
       dealId: input.dealId,
       seqs: replaced.map((g) => g.seq),
       eventKeys: replaced.map((g) => g.event_key),
+    });
+    return false;
+  }
+
+  /**
+   * A stale write (a superseded attempt's late ghost) removes the events and sign-offs it stored
+   * itself (its fence, its seqs and roles): rows it could only have inserted while racing the real
+   * write. The projection and conflicting rows were never its to change (fenced).
+   */
+  async function takeBackStale(input: RecordInput, json: string, fence: number): Promise<void> {
+    const removed = await executeOrRefuse(() =>
+      db.execute<{ seq: number }>(sql`
+        WITH p AS (SELECT ${json}::jsonb AS j),
+        ge AS (
+          DELETE FROM deal_events e USING p, jsonb_to_recordset(p.j->'events') AS x(seq int, key text)
+          WHERE e.deal_id = ${input.dealId} AND e.fence = ${fence}::bigint AND e.seq = x.seq AND e.event_key = x.key
+          RETURNING e.seq
+        ),
+        gs AS (
+          DELETE FROM signoffs so USING p, jsonb_to_recordset(p.j->'signoffs') AS x("stageKey" text, visit int, role text)
+          WHERE so.deal_id = ${input.dealId} AND so.fence = ${fence}::bigint
+            AND (so.stage_key, so.visit, so.role) = (x."stageKey", x.visit, x.role)
+          RETURNING 1
+        )
+        SELECT seq FROM ge ORDER BY seq`),
+    );
+    log.warn('deal write is a superseded workflow task’s late ghost (older fence): it changed nothing', {
+      dealId: input.dealId,
+      fence,
+      seqs: input.events.map((e) => e.seq),
+      removed: removed.map((r) => r.seq),
     });
   }
 
@@ -406,7 +481,14 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
           ? withSummaries(db, input, async (q) => (await q.execute(forward)) as unknown as WriteCounts[])
           : executePrepared<WriteCounts>(db, forward),
       );
-      if (Number(first?.events ?? 0) < input.events.length) await replaceGhosts(input, json);
+      if (Number(first?.stale ?? 0) > 0) {
+        // A superseded attempt's late ghost: it wrote nothing, and nobody waits for its result.
+        await takeBackStale(input, json, fenceOf(input) as number);
+        return { deferred: [], written: [] };
+      }
+      if (Number(first?.events ?? 0) < input.events.length && (await replaceGhosts(input, json))) {
+        return { deferred: [], written: [] };
+      }
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
       // notification, and delivery itself dedupes on the notification id. A command's write leaves
       // it to the workflow, off the caller's path.

@@ -43,6 +43,12 @@ export interface RecordInput {
   deferDelivery?: boolean;
   /** The deal's backlog landed: clear its fault flag in the same statement. */
   clearFault?: boolean;
+  /**
+   * Fencing token: the workflow's time (ms) when it scheduled the write. It grows strictly across
+   * workflow task attempts and runs, so a write that meets a conflicting row with a higher fence is a
+   * superseded attempt's late ghost and changes nothing. Absent: a write from before fences.
+   */
+  fence?: number;
 }
 
 export interface RecordResult {

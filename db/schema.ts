@@ -248,6 +248,11 @@ export const deals = pgTable(
     participantIds: text('participant_ids').array().notNull().default(sql`'{}'::text[]`),
     /** Highest event seq applied to this row; projection writes only move forward. */
     projectionSeq: integer('projection_seq').notNull().default(0),
+    /**
+     * The fence of the write that last set the projection (see deal_events.fence): a write with an
+     * older fence never moves it.
+     */
+    writeFence: bigint('write_fence', { mode: 'number' }),
     createdBy: text('created_by').notNull(),
     idempotencyKey: text('idempotency_key'),
     createdAt: tz('created_at').notNull().defaultNow(),
@@ -294,6 +299,13 @@ export const dealEvents = pgTable(
     actorId: text('actor_id').notNull(),
     onBehalfOfId: text('on_behalf_of_id'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    /**
+     * The fencing token of the write that stored the row: the workflow's time when it scheduled the
+     * write, which grows strictly across workflow task attempts (and across Continue-As-New). A write
+     * that meets a conflicting row with a higher fence is a superseded attempt's late ghost and changes
+     * nothing. Null: written before fences (counts as the lowest).
+     */
+    fence: bigint('fence', { mode: 'number' }),
   },
   (t) => [
     uniqueIndex('deal_events_seq_uq').on(t.dealId, t.seq),
@@ -320,6 +332,8 @@ export const signoffs = pgTable(
     decision: text('decision').notNull(),
     comment: text('comment'),
     at: tz('at').notNull(),
+    /** The fence of the write that stored the row (see deal_events.fence). */
+    fence: bigint('fence', { mode: 'number' }),
   },
   (t) => [uniqueIndex('signoffs_visit_role_uq').on(t.dealId, t.stageKey, t.visit, t.role)],
 );

@@ -36,6 +36,8 @@ import { insertTeam, insertUser, type SimTeam } from './stack/prod-users';
 const root = path.resolve(__dirname, '..');
 const DEALS = Number(process.env.DEALS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 30);
+/** Start no new deal after this many minutes of load (the deals under way finish and are checked). */
+const LOAD_MINUTES = Number(process.env.CHAOS_LOAD_MINUTES ?? 0);
 const TEAMS = 20;
 const t0 = Date.now();
 const log = (msg: string) =>
@@ -50,6 +52,7 @@ const stats = {
   unclean: 0,
   serverErrors: 0,
   conflicts: 0,
+  killsSkipped: 0,
   faults: [] as string[],
 };
 
@@ -298,7 +301,23 @@ async function faultSchedule(
   const at = (s: number) => sleep(Math.max(0, started + s * 1000 - Date.now()));
   let killer: NodeJS.Timeout | undefined;
   let k = 0;
+  const logDir = stack.stateFile.replace(/-state\.json$/, '-logs');
+  /** Whether the worker's current process has said it is ready (polling). */
+  const isReady = (index: number) => {
+    const pid = stack.members.find((m) => m.role === 'worker' && m.index === index)?.child?.pid;
+    if (!pid) return false;
+    const text = fs.readFileSync(path.join(logDir, `worker-${index}.log`), 'utf8');
+    return new RegExp(`"pid":${pid},[^\n]*"worker ready"`).test(text);
+  };
   killer = setInterval(() => {
+    // Kill only a worker that is up again: on a loaded machine a restart can take longer than the
+    // 40 s between two kills of the same worker, and killing it while it starts proves nothing.
+    if (!isReady(k % 2)) {
+      stats.killsSkipped++;
+      log(`worker ${k % 2} not ready since its restart: not killed this time`);
+      k++;
+      return;
+    }
     const pid = stack.kill('worker', k % 2);
     stats.faults.push(`worker ${k % 2} kill -9 (pid ${pid})`);
     log(`fault: worker ${k % 2} killed with SIGKILL (pid ${pid}); the supervisor restarts it`);
@@ -408,8 +427,14 @@ async function main(): Promise<number> {
     const failures: string[] = [];
     let nextDeal = 0;
     let finished = 0;
+    const loadUntil = LOAD_MINUTES > 0 ? Date.now() + LOAD_MINUTES * 60_000 : Number.POSITIVE_INFINITY;
     const runner = async () => {
       while (nextDeal < DEALS) {
+        if (Date.now() > loadUntil) {
+          if (nextDeal < DEALS) log(`CHAOS_LOAD_MINUTES reached: no new deals after ${nextDeal}`);
+          nextDeal = DEALS;
+          break;
+        }
         const i = nextDeal++;
         try {
           await driveDeal(i, teams[i % TEAMS], tokens, processKey, acks, created);
@@ -563,12 +588,13 @@ async function main(): Promise<number> {
     const table: [string, string | number][] = [
       ['faults injected', stats.faults.length],
       ['  worker kill -9', stats.faults.filter((f) => f.startsWith('worker')).length],
+      ['  (kills skipped: worker not ready yet)', stats.killsSkipped],
       ['  API killed', stats.faults.filter((f) => f.startsWith('api')).length],
       ['  Temporal stopped', stats.faults.filter((f) => f.startsWith('Temporal')).length],
       ['  Postgres cut 30 s', stats.faults.filter((f) => f.startsWith('Postgres')).length],
       [
         'deals',
-        `${ids.length} (${dealRows.filter((d) => d.status === 'completed').length} completed, ${dealRows.filter((d) => d.status === 'lost').length} lost as planned)`,
+        `${ids.length}${ids.length < DEALS ? ` of ${DEALS} planned (CHAOS_LOAD_MINUTES)` : ''} (${dealRows.filter((d) => d.status === 'completed').length} completed, ${dealRows.filter((d) => d.status === 'lost').length} lost as planned)`,
       ],
       ['requests made', stats.requests],
       ['acknowledged (2xx writes)', stats.acknowledged],

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isPortOpen } from './stack/ports';
 import { startProdStack } from './stack/prod';
 
 const root = path.resolve(__dirname, '..');
@@ -29,11 +30,18 @@ async function main(): Promise<void> {
     taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'ltc-deals',
     temporalPort: process.env.PROD_TEMPORAL_PORT ? Number(process.env.PROD_TEMPORAL_PORT) : undefined,
     env: { LTC_BOOTSTRAP_ADMIN_TOKEN: token, PUBLIC_URL: process.env.PUBLIC_URL ?? '' },
+    ui: process.env.PROD_TEMPORAL_UI === '0' ? 'off' : 'try',
+    // 8080 as in docker-compose.yml when free, else any free port (printed below).
+    uiPort: process.env.PROD_TEMPORAL_UI_PORT
+      ? Number(process.env.PROD_TEMPORAL_UI_PORT)
+      : (await isPortOpen(8080))
+        ? 0
+        : 8080,
     log,
   });
   log(`API (2 processes behind one port): ${stack.url}   docs: ${stack.url}/docs`);
   log(
-    `Temporal frontend: ${stack.temporalAddress}   (no Web UI: see the README, "Production on one machine")`,
+    `Temporal frontend: ${stack.temporalAddress}   Temporal UI: ${stack.uiUrl ?? 'none (see above why; PROD_TEMPORAL_UI=0 turns it off)'}`,
   );
   log(`admin token (user admin): in ${path.relative(root, tokenFile)}`);
   log(

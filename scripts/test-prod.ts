@@ -41,6 +41,8 @@ async function main(): Promise<number> {
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT },
     // A killed worker or API stays down long enough to show the other one carries on.
     restartDelayMs: 60_000,
+    // The Temporal UI is part of the topology: test/prod/temporal-ui.test.ts reads it.
+    ui: 'require',
     env: { RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '30', DB_POOL_MAX: '4' },
     log,
   });

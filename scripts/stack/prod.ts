@@ -29,6 +29,7 @@ import {
   startTemporalServer,
   type TemporalServer,
 } from './temporal-server';
+import { findOrBuildTemporalUi, startTemporalUi } from './temporal-ui';
 
 const root = path.resolve(__dirname, '..', '..');
 type Log = (msg: string) => void;
@@ -55,6 +56,13 @@ export interface ProdStackOptions {
   taskQueue?: string;
   /** How long a dead API or worker stays down before the supervisor starts it again (default 1 s). */
   restartDelayMs?: number;
+  /**
+   * The Temporal Web UI (scripts/stack/temporal-ui.ts) on 127.0.0.1: `off` (default), `try` (a UI that
+   * cannot be built or started is logged with the reason, the stack goes on), `require`.
+   */
+  ui?: 'off' | 'try' | 'require';
+  /** The UI's port (0 or absent: a free one). */
+  uiPort?: number;
   log: Log;
 }
 
@@ -79,6 +87,8 @@ export interface ProdStack {
   namespace: string;
   pgProxy: TcpProxy;
   temporal: TemporalServer;
+  /** The Temporal Web UI, when started (`ui`). */
+  uiUrl?: string;
   members: Member[];
   /** Written at every (re)start of a member: pids and ports, for tests in other processes. */
   stateFile: string;
@@ -138,6 +148,26 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
     cleanups.push(() => temporal.stop());
     log(`Temporal server (on Postgres ${databases.main}) at ${temporal.address}`);
 
+    let uiUrl: string | undefined;
+    if (opts.ui && opts.ui !== 'off') {
+      try {
+        const ui = await startTemporalUi({
+          bin: findOrBuildTemporalUi(log),
+          temporalAddress: temporal.address,
+          namespace: 'default',
+          port: opts.uiPort || (await freePort()),
+          dir: path.join(opts.dataDir, `${opts.name}-temporal-ui`),
+          log,
+        });
+        cleanups.push(() => ui.stop());
+        uiUrl = ui.url;
+        log(`Temporal UI at ${ui.url} (it lists namespace default)`);
+      } catch (err) {
+        if (opts.ui === 'require') throw err;
+        log(`no Temporal UI: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+
     const bundle = path.join(opts.dataDir, `${opts.name}-workflow-bundle.js`);
     await buildWorkflowBundle(bundle);
 
@@ -155,6 +185,7 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
       const state = {
         url: `http://127.0.0.1:${balancer?.port}`,
         temporalAddress: temporal.address,
+        uiUrl,
         databaseUrl,
         taskQueue,
         members: members.map((m) => ({
@@ -243,6 +274,7 @@ export async function startProdStack(opts: ProdStackOptions): Promise<ProdStack>
       namespace: 'default',
       pgProxy,
       temporal,
+      uiUrl,
       members,
       stateFile,
       kill: (role, index) => {

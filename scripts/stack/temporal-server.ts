@@ -299,8 +299,27 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   /** Stopped on purpose: not restarted. Otherwise a server that dies (e.g. its Postgres went away
    * for too long) is started again, as a process supervisor would. */
   let stopped = false;
+  /** Counts starts, so a restart loop gives way to a start or stop from outside. */
+  let generation = 0;
+  /** As a process supervisor would: try again until it is up (its Postgres may be away a while). */
+  const restartUntilUp = async () => {
+    let mine = generation;
+    for (let attempt = 1; ; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(2000 * 2 ** (attempt - 1), 15_000)));
+      if (stopped || generation !== mine) return;
+      try {
+        await start();
+        opts.log('the Temporal server is up again');
+        return;
+      } catch (err) {
+        mine = generation;
+        opts.log(`restarting the Temporal server failed (${err}); trying again`);
+      }
+    }
+  };
   const start = async () => {
     stopped = false;
+    generation++;
     const out = fs.openSync(logFile, 'a');
     const proc = spawn(
       opts.bin.server,
@@ -314,9 +333,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     proc.once('exit', (code, signal) => {
       if (stopped || !ready || child !== proc) return;
       opts.log(`the Temporal server exited (${code ?? signal}); starting it again (see ${logFile})`);
-      setTimeout(() => {
-        if (!stopped && child === proc) start().catch((err) => opts.log(`restart failed: ${err}`));
-      }, 2000);
+      void restartUntilUp();
     });
     const deadline = Date.now() + 120_000;
     for (;;) {

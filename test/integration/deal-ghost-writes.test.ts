@@ -3,7 +3,17 @@
  * died) loses to the workflow: the workflow's later write at the seq or event key the ghost used
  * replaces the ghost's rows, so no acknowledged command loses its event and the timeline has no gap.
  * The ghost rows are planted directly in Postgres, which is what a killed worker leaves behind.
+ *
+ * A LATE ghost (a superseded task attempt on a live but stalled worker, whose write commits after the
+ * real one) is fenced: the workflow stamps every write with its time (which grows strictly across
+ * task attempts), and a write that meets rows with a higher fence is the ghost and changes nothing.
+ * That write is the real activity code run against Postgres (a ghost is, by definition, what Temporal
+ * never recorded), with only its logger provided.
  */
+import { asyncLocalStorage, type Context } from '@temporalio/activity';
+import { createDealRecordActivities } from '../../activities/deal-records';
+import type { RecordInput } from '../../activities/types';
+import type { DealProjection } from '../../domain/deal/records';
 import type { ProcessDefinition } from '../../domain/process/types';
 import { dealQuery, workflowIdForDeal } from '../../workflows/messages';
 import { dealApi } from './support/api';
@@ -223,6 +233,174 @@ test('a ghost at the same seq and key with other content (a redelivered command)
   const rows = await events(id);
   expect(rows.filter((e) => e.seq > n).map((e) => [e.seq, e.event_key, e.type, e.actor_id])).toEqual([
     [n + 1, 'first:1:signoff:AR', 'signoff.approved', org.ar.id],
+  ]);
+  await expectNoGaps(id);
+  await expectProjectionIsWorkflow(id);
+});
+
+/** The deal's `deals` row as a projection (what a write carries). */
+async function projectionOf(id: string): Promise<DealProjection> {
+  const [d] = await world.sql<Record<string, unknown>[]>`select * from deals where id = ${id}`;
+  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+  return {
+    projectionSeq: d.projection_seq as number,
+    status: d.status as string,
+    value: { amount: Number(d.value_amount), currency: d.currency as string } as DealProjection['value'],
+    triangle: { AR: d.ar_id as string, SR: d.sr_id as string, FR: d.fr_id as string },
+    stageKey: d.stage_key as string | null,
+    stageIndex: d.stage_index as number | null,
+    stageVisit: d.stage_visit as number | null,
+    stageEnteredAt: iso(d.stage_entered_at),
+    dueAt: iso(d.due_at),
+    escalationLevel: d.escalation_level as number,
+    required: d.required as DealProjection['required'],
+    waitingOn: d.waiting_on as DealProjection['waitingOn'],
+    pendingUserIds: d.pending_user_ids as string[],
+    participantIds: d.participant_ids as string[],
+    closedAt: iso(d.closed_at),
+  };
+}
+
+/** Everything a write can change for the deal. */
+async function dealRows(id: string) {
+  return {
+    events: await world.sql`select * from deal_events where deal_id = ${id} order by seq`,
+    signoffs: await world.sql`select * from signoffs where deal_id = ${id} order by stage_key, visit, role`,
+    deal: await world.sql`select * from deals where id = ${id}`,
+    visits: await world.sql`select * from stage_visits where deal_id = ${id} order by stage_key, visit`,
+    notifications: await world.sql`select id from notifications where deal_id = ${id} order by id`,
+  };
+}
+
+/** Run the real recordDeal activity outside a worker (a ghost's write), with a logger that keeps its warnings. */
+async function ghostWrite(input: RecordInput) {
+  const warnings: string[] = [];
+  const keep = (message: string) => warnings.push(message);
+  const logger = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: keep, error: keep };
+  const activities = createDealRecordActivities({ db: world.db, publicUrl: 'http://ghost.invalid' });
+  const result = await asyncLocalStorage.run({ log: logger } as unknown as Context, () =>
+    activities.recordDeal(input),
+  );
+  return { result, warnings };
+}
+
+test('a late ghost (older fence) committing after the real write changes nothing; the deal carries on', async () => {
+  const id = await newDeal();
+  const n = await maxSeq(id);
+  const before = await projectionOf(id);
+  // The real attempt: AR signs.
+  expect((await api.sign(org.ar, id, { stage: 'first', comment: 'real' })).status).toBe(200);
+  await untilQuiescent(world, [id]);
+  const [real] = await world.sql<{ fence: string | null }[]>`
+    select fence from deal_events where deal_id = ${id} and seq = ${n + 1}`;
+  expect(real.fence).not.toBeNull();
+  const fence = Number(real.fence);
+  const rows = await dealRows(id);
+
+  // The superseded attempt (on a stalled worker, started before the real one) had taken SR's
+  // sign-off at the same seq, and a hold after it; its write lands only now.
+  const at = new Date().toISOString();
+  const late = await ghostWrite({
+    dealId: id,
+    events: [
+      {
+        seq: n + 1,
+        key: 'first:1:signoff:SR',
+        type: 'signoff.rejected',
+        at,
+        stage: 'first',
+        actorId: org.sr.id,
+        onBehalfOfId: null,
+        data: { role: 'SR' },
+      },
+      {
+        seq: n + 2,
+        key: `late-ghost-${world.ns}`,
+        type: 'deal.on_hold',
+        at,
+        stage: 'first',
+        actorId: org.manager.id,
+        onBehalfOfId: null,
+        data: {},
+      },
+    ],
+    deal: { ...before, projectionSeq: n + 2, status: 'on_hold', waitingOn: [] },
+    signoffs: [
+      {
+        stageKey: 'first',
+        visit: 1,
+        role: 'SR',
+        userId: org.sr.id,
+        actorId: org.sr.id,
+        decision: 'reject',
+        comment: 'late ghost',
+        at,
+      },
+      {
+        stageKey: 'first',
+        visit: 1,
+        role: 'AR',
+        userId: org.ar.id,
+        actorId: org.ar.id,
+        decision: 'reject',
+        comment: 'late ghost',
+        at,
+      },
+    ],
+    fence: fence - 1,
+  });
+  expect(late.result).toEqual({ deferred: [], written: [] });
+  expect(late.warnings.join('\n')).toMatch(/late ghost/);
+  expect(await dealRows(id)).toEqual(rows);
+  await expectNoGaps(id);
+  await expectProjectionIsWorkflow(id);
+
+  // The deal carries on at the next seq.
+  expect((await api.sign(org.sr, id, { stage: 'first' })).status).toBe(200);
+  await untilQuiescent(world, [id]);
+  const after = await events(id);
+  expect(
+    after
+      .filter((e) => e.seq > n)
+      .slice(0, 2)
+      .map((e) => [e.seq, e.event_key, e.actor_id]),
+  ).toEqual([
+    [n + 1, 'first:1:signoff:AR', org.ar.id],
+    [n + 2, 'first:1:signoff:SR', org.sr.id],
+  ]);
+  await expectNoGaps(id);
+  await expectProjectionIsWorkflow(id);
+});
+
+test('an early ghost with a fence still loses to the workflow’s later write (higher fence)', async () => {
+  const id = await newDeal();
+  const n = await maxSeq(id);
+  const before = await projectionOf(id);
+  // A ghost from an attempt one second in the past: its write lands first.
+  const early = await ghostWrite({
+    dealId: id,
+    events: [
+      {
+        seq: n + 1,
+        key: `early-ghost-${world.ns}`,
+        type: 'deal.on_hold',
+        at: new Date().toISOString(),
+        stage: 'first',
+        actorId: org.manager.id,
+        onBehalfOfId: null,
+        data: {},
+      },
+    ],
+    deal: { ...before, projectionSeq: n + 1, status: 'on_hold', waitingOn: [] },
+    fence: Date.now() - 1000,
+  });
+  expect(early.result.written).toEqual(['deal.on_hold']);
+
+  expect((await api.sign(org.ar, id, { stage: 'first' })).status).toBe(200);
+  await untilQuiescent(world, [id]);
+  const rows = await events(id);
+  expect(rows.filter((e) => e.seq > n).map((e) => [e.seq, e.event_key])).toEqual([
+    [n + 1, 'first:1:signoff:AR'],
   ]);
   await expectNoGaps(id);
   await expectProjectionIsWorkflow(id);

@@ -80,6 +80,7 @@ export class DealWriter {
           ...backlog.write,
           deal: backlog.projection,
           clearFault: true,
+          fence: Date.now(),
         });
         // Only what was flushed: commands may have added to the backlog meanwhile.
         if (state.backlog === backlog) state.backlog = null;
@@ -109,6 +110,8 @@ export class DealWriter {
         ...write,
         deal,
         ...(kind === 'command' ? { deferDelivery: true } : {}),
+        // Fencing token (see RecordInput.fence): the time of this workflow task; a later attempt's is later.
+        fence: Date.now(),
       });
       if (result?.deferred?.length) this.deliverLater(result.deferred);
       // This deal's writes are landing again: try the backlog at once.
