@@ -87,17 +87,22 @@ export function createDealService(deps: DealServiceDeps) {
   const { db, temporal } = deps;
 
   // Prepared (every command reads the deal's row first): one round trip to Postgres, where an
-  // unprepared statement takes two (see executePrepared in db/client.ts).
-  const loadRowQuery = db
-    .select({ deal: deals, since: dealFaults.since, error: dealFaults.error })
-    .from(deals)
-    .leftJoin(dealFaults, eq(dealFaults.dealId, deals.id))
-    .where(eq(deals.id, sql.placeholder('id')))
-    .limit(1)
-    .prepare('deal_row');
+  // unprepared statement takes two (see executePrepared in db/client.ts). Built on first use, so an
+  // app made without a database (the OpenAPI document's) needs none.
+  let loadRowQuery: ReturnType<typeof prepareLoadRow> | undefined;
+  function prepareLoadRow() {
+    return db
+      .select({ deal: deals, since: dealFaults.since, error: dealFaults.error })
+      .from(deals)
+      .leftJoin(dealFaults, eq(dealFaults.dealId, deals.id))
+      .where(eq(deals.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare('deal_row');
+  }
 
   async function loadRow(id: string): Promise<DealRow | undefined> {
     if (!DEAL_ID.test(id)) return undefined;
+    loadRowQuery ??= prepareLoadRow();
     const rows = await loadRowQuery.execute({ id });
     const r = rows[0];
     return r && { ...r.deal, fault: r.since && r.error ? { since: r.since, error: r.error } : null };

@@ -55,10 +55,25 @@ export function workflowProblem(err: unknown): HttpProblem | undefined {
   }
   // FAILED_PRECONDITION while the deal's last workflow task failed (e.g. its worker died mid-task):
   // Temporal takes Updates again once a worker has run the task again.
-  if (/workflow task in failed state/i.test(String((err as Error)?.message ?? ''))) {
+  // The text may be on the error itself or on its cause (the client wraps the gRPC error).
+  if (/workflow task in failed state/i.test(messagesOf(err))) {
     return unavailable('The deal is recovering from a worker failure; retry shortly');
   }
   return undefined;
+}
+
+/** The messages of an error and of its causes, a few levels down. */
+function messagesOf(err: unknown): string {
+  const out: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    out.push(
+      String((e as { message?: unknown }).message ?? ''),
+      String((e as { details?: unknown }).details ?? ''),
+    );
+    e = (e as { cause?: unknown }).cause;
+  }
+  return out.join('\n');
 }
 
 /** The run an Update was sent to has closed (completed, or continued as new meanwhile). */
