@@ -78,5 +78,5 @@ function messagesOf(err: unknown): string {
 
 /** The run an Update was sent to has closed (completed, or continued as new meanwhile). */
 export function isClosedWorkflowError(err: unknown): boolean {
-  return /workflow execution already completed/i.test(String((err as Error)?.message ?? ''));
+  return /workflow execution already completed/i.test(messagesOf(err));
 }

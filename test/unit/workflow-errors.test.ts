@@ -4,7 +4,7 @@
  */
 import { ServiceError } from '@temporalio/client';
 import { HttpProblem } from '../../api/http/problem';
-import { workflowProblem } from '../../api/http/workflow-errors';
+import { isClosedWorkflowError, workflowProblem } from '../../api/http/workflow-errors';
 
 function grpcError(code: number, details: string): Error {
   return Object.assign(new Error(`${code} ${details}`), { code, details });
@@ -37,5 +37,15 @@ describe('workflowProblem', () => {
       cause: grpcError(14, 'UNAVAILABLE: No connection'),
     });
     expect(workflowProblem(err)?.status).toBe(503);
+  });
+});
+
+describe('isClosedWorkflowError', () => {
+  test('reads the reason on the client error’s cause, like the failed-state check', () => {
+    const err = new ServiceError('Workflow Update failed', {
+      cause: grpcError(5, 'NOT_FOUND: workflow execution already completed'),
+    });
+    expect(isClosedWorkflowError(err)).toBe(true);
+    expect(isClosedWorkflowError(new Error('something else'))).toBe(false);
   });
 });
