@@ -78,6 +78,22 @@ async function newDeal(title: string, key = processKey, amount = 1_000_000) {
 
 const api = () => dealApi(bw.world);
 
+/** A test whose failure leaves its record: requests, console, a screenshot and the HTML of each page. */
+function uiTest(name: string, fn: () => Promise<void>) {
+  test(name, async () => {
+    bw.record.begin();
+    try {
+      await fn();
+    } catch (error) {
+      const dir = await bw.record.dump(name, bw.browser.context.pages(), error);
+      console.error(
+        `[browser test] "${name}" failed: its requests, console, screenshots and HTML are in ${dir}`,
+      );
+      throw error;
+    }
+  });
+}
+
 /**
  * Pick an option of an Ant Design select and wait until its list has closed: a click that lands
  * while the list is still opening leaves it open over the next field (seen on a loaded machine), so
@@ -96,58 +112,61 @@ async function choose(page: Page, field: Locator, option: string): Promise<void>
   }
 }
 
-test('sign-in as a member, a manager and ops: each lands on its screen; a sign-in link leaves no token in the URL; a 401 returns to sign-in', async () => {
-  // A member signs in with the form and lands on My sign-offs.
-  const member = await bw.browser.context.newPage();
-  pages.push(member);
-  await member.goto(`${bw.url}/app/`);
-  await member.waitForURL(/\/app\/signin$/);
-  await member.getByLabel('API token').fill(org.ar.token);
-  await member.getByRole('button', { name: 'Sign in' }).click();
-  await member.getByRole('heading', { name: 'My sign-offs' }).waitFor();
-  expect(new URL(member.url()).pathname).toBe('/app/me/tasks');
-  expect(await member.getByRole('navigation', { name: 'Main navigation' }).textContent()).not.toContain(
-    'Pipeline',
-  );
-
-  // A manager follows a sign-in link: the board, and the token is gone from the address bar.
-  const manager = await open(org.manager);
-  await manager.getByRole('heading', { name: 'Pipeline' }).waitFor();
-  expect(new URL(manager.url()).pathname).toBe('/app/pipeline');
-  expect(manager.url()).not.toContain(org.manager.token);
-  expect(await manager.evaluate('sessionStorage.getItem("ltc.token")')).toBe(org.manager.token);
-
-  // Ops: the board too, and the process editor with Apply.
-  const ops = await open(org.ops);
-  await ops.getByRole('heading', { name: 'Pipeline' }).waitFor();
-  await ops.getByRole('link', { name: 'Processes' }).click();
-  await ops.getByRole('button', { name: 'Apply' }).waitFor();
-  // A member reads the process editor without Apply.
-  await member.getByRole('link', { name: 'Processes' }).click();
-  await member.getByText('Read-only: only ops apply process definitions.').waitFor();
-  expect(await member.getByRole('button', { name: 'Apply' }).count()).toBe(0);
-
-  // A wrong token is refused with the API's reason.
-  const stranger = await bw.browser.context.newPage();
-  pages.push(stranger);
-  await stranger.goto(`${bw.url}/app/signin`);
-  await stranger.getByLabel('API token').fill('ltc_not-a-token');
-  await stranger.getByRole('button', { name: 'Sign in' }).click();
-  await stranger.getByRole('alert').filter({ hasText: 'This token was not accepted' }).waitFor();
-
-  // The member's token is revoked: the next request returns them to sign-in with a message.
-  await bw.world.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.userId, org.ar.id));
-  try {
-    await member.reload();
+uiTest(
+  'sign-in as a member, a manager and ops: each lands on its screen; a sign-in link leaves no token in the URL; a 401 returns to sign-in',
+  async () => {
+    // A member signs in with the form and lands on My sign-offs.
+    const member = await bw.browser.context.newPage();
+    pages.push(member);
+    await member.goto(`${bw.url}/app/`);
     await member.waitForURL(/\/app\/signin$/);
-    await member.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
-    expect(await member.evaluate('sessionStorage.getItem("ltc.token")')).toBeNull();
-  } finally {
-    await bw.world.db.update(apiTokens).set({ revokedAt: null }).where(eq(apiTokens.userId, org.ar.id));
-  }
-});
+    await member.getByLabel('API token').fill(org.ar.token);
+    await member.getByRole('button', { name: 'Sign in' }).click();
+    await member.getByRole('heading', { name: 'My sign-offs' }).waitFor();
+    expect(new URL(member.url()).pathname).toBe('/app/me/tasks');
+    expect(await member.getByRole('navigation', { name: 'Main navigation' }).textContent()).not.toContain(
+      'Pipeline',
+    );
 
-test('a member approves one deal and rejects another with a reason from My sign-offs', async () => {
+    // A manager follows a sign-in link: the board, and the token is gone from the address bar.
+    const manager = await open(org.manager);
+    await manager.getByRole('heading', { name: 'Pipeline' }).waitFor();
+    expect(new URL(manager.url()).pathname).toBe('/app/pipeline');
+    expect(manager.url()).not.toContain(org.manager.token);
+    expect(await manager.evaluate('sessionStorage.getItem("ltc.token")')).toBe(org.manager.token);
+
+    // Ops: the board too, and the process editor with Apply.
+    const ops = await open(org.ops);
+    await ops.getByRole('heading', { name: 'Pipeline' }).waitFor();
+    await ops.getByRole('link', { name: 'Processes' }).click();
+    await ops.getByRole('button', { name: 'Apply' }).waitFor();
+    // A member reads the process editor without Apply.
+    await member.getByRole('link', { name: 'Processes' }).click();
+    await member.getByText('Read-only: only ops apply process definitions.').waitFor();
+    expect(await member.getByRole('button', { name: 'Apply' }).count()).toBe(0);
+
+    // A wrong token is refused with the API's reason.
+    const stranger = await bw.browser.context.newPage();
+    pages.push(stranger);
+    await stranger.goto(`${bw.url}/app/signin`);
+    await stranger.getByLabel('API token').fill('ltc_not-a-token');
+    await stranger.getByRole('button', { name: 'Sign in' }).click();
+    await stranger.getByRole('alert').filter({ hasText: 'This token was not accepted' }).waitFor();
+
+    // The member's token is revoked: the next request returns them to sign-in with a message.
+    await bw.world.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.userId, org.ar.id));
+    try {
+      await member.reload();
+      await member.waitForURL(/\/app\/signin$/);
+      await member.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
+      expect(await member.evaluate('sessionStorage.getItem("ltc.token")')).toBeNull();
+    } finally {
+      await bw.world.db.update(apiTokens).set({ revokedAt: null }).where(eq(apiTokens.userId, org.ar.id));
+    }
+  },
+);
+
+uiTest('a member approves one deal and rejects another with a reason from My sign-offs', async () => {
   const approveId = await newDeal(`Approve me ${bw.world.ns}`);
   const rejectId = await newDeal(`Reject me ${bw.world.ns}`);
   const page = await open(org.ar, '/me/tasks');
@@ -178,7 +197,7 @@ test('a member approves one deal and rejects another with a reason from My sign-
   });
 });
 
-test('a manager finds an overdue deal on the board, opens it and reassigns a role', async () => {
+uiTest('a manager finds an overdue deal on the board, opens it and reassigns a role', async () => {
   const title = `Overdue ${bw.world.ns}`;
   const id = await newDeal(title, lateKey);
   await eventually(async () => (await api().get(org.manager, id)).body.stage?.escalationLevel >= 1, 30_000);
@@ -205,7 +224,7 @@ test('a manager finds an overdue deal on the board, opens it and reassigns a rol
   expect((await api().get(org.manager, id)).body.triangle.SR).toBe(sr2.id);
 });
 
-test('ops validate a broken definition (the error on its line), fix it and apply it', async () => {
+uiTest('ops validate a broken definition (the error on its line), fix it and apply it', async () => {
   const latest = await request(bw.world.app).get(`/process-definitions/${processKey}`).set(org.ops.auth);
   const yaml = definitionToYaml(latest.body.definition);
   const broken = yaml.replace('within: 5d', 'within: 5 days');
@@ -249,7 +268,7 @@ test('ops validate a broken definition (the error on its line), fix it and apply
   expect(after.body.definition.stages[0].sla.within).toBe('6d');
 });
 
-test('the language switch changes every label, and stage names follow the definition', async () => {
+uiTest('the language switch changes every label, and stage names follow the definition', async () => {
   await newDeal(`Language ${bw.world.ns}`);
   const page = await open(org.manager, `/pipeline?process=${encodeURIComponent(processKey)}`);
   const nav = page.getByRole('navigation', { name: 'Main navigation' });
@@ -273,33 +292,36 @@ test('the language switch changes every label, and stage names follow the defini
   }
 });
 
-test('two people act at once: the second gets the API’s 409 detail and sees the deal’s real state', async () => {
-  const id = await newDeal(`Conflict ${bw.world.ns}`);
-  const opsPage = await open(org.ops, `/deals/${id}`);
-  const mgrPage = await open(org.manager, `/deals/${id}`);
+uiTest(
+  'two people act at once: the second gets the API’s 409 detail and sees the deal’s real state',
+  async () => {
+    const id = await newDeal(`Conflict ${bw.world.ns}`);
+    const opsPage = await open(org.ops, `/deals/${id}`);
+    const mgrPage = await open(org.manager, `/deals/${id}`);
 
-  // Ops start to put the deal on hold...
-  await opsPage.getByRole('button', { name: 'Put on hold' }).click();
-  const opsDialog = opsPage.getByRole('dialog');
-  await opsDialog.getByLabel('Reason').fill('Waiting for the customer’s budget.');
-  // ...while the manager does it first.
-  await mgrPage.getByRole('button', { name: 'Put on hold' }).click();
-  const mgrDialog = mgrPage.getByRole('dialog');
-  await mgrDialog.getByLabel('Reason').fill('Customer asked to pause.');
-  await mgrDialog.getByRole('button', { name: 'Confirm' }).click();
-  await mgrPage.locator('.deal-page[data-status="on_hold"]').waitFor();
-  await api().waitFor(org.manager, id, { status: 'on_hold' });
+    // Ops start to put the deal on hold...
+    await opsPage.getByRole('button', { name: 'Put on hold' }).click();
+    const opsDialog = opsPage.getByRole('dialog');
+    await opsDialog.getByLabel('Reason').fill('Waiting for the customer’s budget.');
+    // ...while the manager does it first.
+    await mgrPage.getByRole('button', { name: 'Put on hold' }).click();
+    const mgrDialog = mgrPage.getByRole('dialog');
+    await mgrDialog.getByLabel('Reason').fill('Customer asked to pause.');
+    await mgrDialog.getByRole('button', { name: 'Confirm' }).click();
+    await mgrPage.locator('.deal-page[data-status="on_hold"]').waitFor();
+    await api().waitFor(org.manager, id, { status: 'on_hold' });
 
-  await opsDialog.getByRole('button', { name: 'Confirm' }).click();
-  const refusal = opsPage.getByTestId('manager-actions').getByRole('alert');
-  await refusal.waitFor();
-  const same = await request(bw.world.app)
-    .post(`/deals/${id}/hold`)
-    .set(org.ops.auth)
-    .send({ reason: 'again' });
-  expect(same.status).toBe(409);
-  expect(await refusal.textContent()).toContain(same.body.detail);
-  // The page shows the real state: on hold, with Resume.
-  await opsPage.locator(`.deal-page[data-status="on_hold"]`).waitFor();
-  await opsPage.getByRole('button', { name: 'Resume' }).waitFor();
-});
+    await opsDialog.getByRole('button', { name: 'Confirm' }).click();
+    const refusal = opsPage.getByTestId('manager-actions').getByRole('alert');
+    await refusal.waitFor();
+    const same = await request(bw.world.app)
+      .post(`/deals/${id}/hold`)
+      .set(org.ops.auth)
+      .send({ reason: 'again' });
+    expect(same.status).toBe(409);
+    expect(await refusal.textContent()).toContain(same.body.detail);
+    // The page shows the real state: on hold, with Resume.
+    await opsPage.locator(`.deal-page[data-status="on_hold"]`).waitFor();
+    await opsPage.getByRole('button', { name: 'Resume' }).waitFor();
+  },
+);

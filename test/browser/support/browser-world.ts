@@ -8,12 +8,15 @@ import type { Page } from 'playwright-core';
 import { type Browser, launchChromium } from '../../../scripts/stack/chromium';
 import { WEB_DIST } from '../../../scripts/web-build';
 import { startWorld, type TestUser, type World } from '../../integration/support/world';
+import { recordContext, type UiRecord } from './ui-record';
 
 export interface BrowserWorld {
   world: World;
   /** http://127.0.0.1:<port> */
   url: string;
   browser: Browser;
+  /** Requests, console and page errors of the browser's pages, dumped when a test fails. */
+  record: UiRecord;
   /** A new tab signed in as `user` through a sign-in link, on `route` (under /app). */
   open(user: TestUser, route?: string, locale?: 'en-US' | 'zh-CN'): Promise<Page>;
   stop(): Promise<void>;
@@ -28,10 +31,12 @@ export async function startBrowserWorld(): Promise<BrowserWorld> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await launchChromium();
   browser.context.setDefaultTimeout(UI_TIMEOUT);
+  const record = recordContext(browser.context);
   return {
     world,
     url,
     browser,
+    record,
     async open(user, route = '/', locale = 'en-US') {
       const page = await browser.context.newPage();
       await page.goto(`${url}/app/signin`);
