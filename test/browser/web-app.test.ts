@@ -27,10 +27,6 @@ let org: Awaited<ReturnType<typeof createOrg>>;
 let sr2: TestUser;
 let processKey: string;
 let lateKey: string;
-// Two fresh-clone CI runs saw one UI step each miss its 30 s wait (a select's list left open; an
-// alert not shown), not reproduced alone: a failed test is run again, at most twice, with its
-// errors logged, until the cause is found.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
 const pages: Page[] = [];
 
