@@ -1,15 +1,19 @@
 /**
- * The worker process (`npm run worker`): runs deal workflows and their activities.
+ * The worker process (`npm run worker`): runs deal workflows and their activities on the deals'
+ * task queue, and notification deliveries on a queue of their own (`<queue>-notify`), each with its
+ * own slots and cache, so deliveries piling up never delay a deal's workflow task.
  * Scale it by starting more of them on the same task queue; Temporal spreads the work.
  */
 
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import {
+  bundleWorkflowCode,
   DefaultLogger,
   type LogLevel,
   NativeConnection,
   Runtime,
+  type State,
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
@@ -19,7 +23,7 @@ import { createLogger, type Logger } from './api/http/logger';
 import { env } from './config/env';
 import { createDb, type Db } from './db/client';
 import { ensureDatabase, runMigrations } from './db/migrate';
-import type { DeliveryRetryOptions } from './domain/notifications/delivery';
+import { type DeliveryRetryOptions, deliveryTaskQueue } from './domain/notifications/delivery';
 import type { WebhookTargetPolicy } from './notifications/webhook-target';
 import { createTracing, startTracing } from './telemetry/tracing';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -63,7 +67,56 @@ export const DEFAULT_TUNING: Required<WorkerTuning> = {
   maxConcurrentLocalActivityExecutions: 20,
 };
 
-export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
+/**
+ * The deliveries' worker: few slots and a small cache (a delivery's history is a handful of events,
+ * replayed cheaply when evicted); its activities wait on SMTP and webhook receivers.
+ */
+export const DELIVERY_TUNING: Required<WorkerTuning> = {
+  maxCachedWorkflows: 50,
+  maxConcurrentWorkflowTaskExecutions: 4,
+  maxConcurrentActivityTaskExecutions: 20,
+  maxConcurrentLocalActivityExecutions: 4,
+};
+
+/** The process's two Temporal workers, run and stopped together. */
+export interface LtcWorker {
+  /** Deal workflows (and the other workflows but deliveries) with their activities. */
+  readonly deals: Worker;
+  /** Notification delivery workflows and their activities, on `deliveryTaskQueue(taskQueue)`. */
+  readonly deliveries: Worker;
+  /** Runs both until both stop; when one fails, the other is shut down and the error thrown. */
+  run(): Promise<void>;
+  /** Graceful: both stop polling and finish what they hold. */
+  shutdown(): void;
+  /** RUNNING only while both run. */
+  getState(): State;
+}
+
+function runTogether(deals: Worker, deliveries: Worker): LtcWorker {
+  const workers = [deals, deliveries];
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    deals,
+    deliveries,
+    async run() {
+      const runs = workers.map((w) => w.run());
+      try {
+        await Promise.all(runs);
+      } catch (err) {
+        shutdown();
+        await Promise.allSettled(runs);
+        throw err;
+      }
+    },
+    shutdown,
+    getState: () => workers.find((w) => w.getState() !== 'RUNNING')?.getState() ?? 'RUNNING',
+  };
+}
+
+export async function createLtcWorker(opts: LtcWorkerOptions): Promise<LtcWorker> {
+  const deliveryQueue = deliveryTaskQueue(opts.taskQueue);
   const activities = createActivities({
     db: opts.db,
     publicUrl: opts.publicUrl,
@@ -75,37 +128,44 @@ export async function createLtcWorker(opts: LtcWorkerOptions): Promise<Worker> {
     onNotified: opts.client
       ? createNotificationStarter({
           client: opts.client,
-          taskQueue: opts.taskQueue,
+          taskQueue: deliveryQueue,
           db: opts.db,
           emailEnabled: Boolean(opts.smtpUrl),
         })
       : undefined,
     deliveryNeeded: deliveryNeededCheck({ db: opts.db, emailEnabled: Boolean(opts.smtpUrl) }),
   });
-  return Worker.create({
+  // Both workers load the same workflows and activities (bundled once here when no prebuilt bundle
+  // is given): deliveries started on the deals' queue before they had a queue of their own still
+  // finish there.
+  const workflowBundle =
+    opts.workflowBundle ??
+    (await bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows'),
+      workflowInterceptorModules: opts.interceptors?.workflowModules,
+      logger: Runtime.instance().logger,
+    }));
+  const common = {
     connection: opts.connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    workflowBundle,
     activities,
+    // The bundle already holds the workflow interceptor modules (here or in build-workflows.ts).
+    ...(opts.interceptors ? { interceptors: { ...opts.interceptors, workflowModules: undefined } } : {}),
+    ...(opts.sinks ? { sinks: opts.sinks } : {}),
+    // On SIGTERM: stop polling, let running activities finish for this long, then cancel them.
+    shutdownGraceTime: '10s',
+  } satisfies Omit<WorkerOptions, 'taskQueue'>;
+  const deals = await Worker.create({
+    ...common,
+    taskQueue: opts.taskQueue,
     // The sticky cache keeps open deals warm (each holds its plain-JSON state); the task limits
     // keep a 2-core machine responsive (workflow tasks are CPU, activities wait on Postgres).
     ...DEFAULT_TUNING,
     ...opts.tuning,
-    // A prebuilt bundle already holds the workflow interceptor modules (build-workflows.ts).
-    ...(opts.interceptors
-      ? {
-          interceptors: opts.workflowBundle
-            ? { ...opts.interceptors, workflowModules: undefined }
-            : opts.interceptors,
-        }
-      : {}),
-    ...(opts.sinks ? { sinks: opts.sinks } : {}),
-    // On SIGTERM: stop polling, let running activities finish for this long, then cancel them.
-    shutdownGraceTime: '10s',
   });
+  const deliveries = await Worker.create({ ...common, taskQueue: deliveryQueue, ...DELIVERY_TUNING });
+  return runTogether(deals, deliveries);
 }
 
 /** Temporal's Core and SDK logs, written through pino as one JSON line each. */
@@ -202,7 +262,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   lifecycle.info(
-    { taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start' },
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      deliveryTaskQueue: deliveryTaskQueue(config.TEMPORAL_TASK_QUEUE),
+      bundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start',
+    },
     'worker ready',
   );
   const heartbeat = config.WORKER_HEALTH_FILE

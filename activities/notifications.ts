@@ -321,6 +321,7 @@ function sqlWebhooksInScope(userId: string, kind: string) {
 
 export interface NotificationStarterDeps {
   client: Client;
+  /** The deliveries' own task queue (`deliveryTaskQueue` of the deals' queue). */
   taskQueue: string;
   /** With a database, rows that can only go to the in-app inbox start no workflow at all. */
   db?: Db;

@@ -12,6 +12,7 @@ import {
   DELIVER_NOTIFICATION_WORKFLOW_TYPE,
   type DeliverNotificationArgs,
   type DeliveryChannel,
+  deliveryTaskQueue,
   effectivePreferences,
   NOTIFICATION_KINDS,
   type NotificationPreferences,
@@ -336,7 +337,7 @@ export function createNotificationService(deps: {
         const args: DeliverNotificationArgs = { notificationId, channels: [c] };
         try {
           await deps.temporal.workflow.start(DELIVER_NOTIFICATION_WORKFLOW_TYPE, {
-            taskQueue: deps.taskQueue,
+            taskQueue: deliveryTaskQueue(deps.taskQueue),
             workflowId,
             args: [args],
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',

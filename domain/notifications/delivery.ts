@@ -40,6 +40,14 @@ export function effectivePreferences(stored: unknown): NotificationPreferences {
 /** Workflow type of the delivery workflow (exported by `workflows/index.ts`). */
 export const DELIVER_NOTIFICATION_WORKFLOW_TYPE = 'deliverNotification';
 
+/**
+ * The task queue of delivery workflows (and their activities): one of their own next to the deals'
+ * queue, polled by the same worker process. Deliveries can pile up (a receiver down, a burst of
+ * reminders and escalations); on a shared queue a deal's workflow task waited behind them for
+ * minutes (a chaos run: 960 delivery tasks ahead, 5 minutes old), so a sign-off was refused meanwhile.
+ */
+export const deliveryTaskQueue = (dealTaskQueue: string): string => `${dealTaskQueue}-notify`;
+
 /** One delivery workflow per outbox row; starting it twice is a no-op. */
 export const deliveryWorkflowId = (notificationId: string): string => `notify-${notificationId}`;
 

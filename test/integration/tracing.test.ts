@@ -5,17 +5,16 @@
 
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { NativeConnection } from '@temporalio/worker';
 import request from 'supertest';
 import { createTracing, type Tracing } from '../../telemetry/tracing';
-import { createLtcWorker } from '../../worker';
+import { createLtcWorker, type LtcWorker } from '../../worker';
 import { soloStage } from './support/process';
 import { applyDefinition, createOrg, eventually, replicaApp, startWorld, type World } from './support/world';
 
 let world: World;
 let tracing: Tracing;
-let worker: Worker;
+let worker: LtcWorker;
 let running: Promise<void>;
 let native: NativeConnection;
 const exporter = new InMemorySpanExporter();

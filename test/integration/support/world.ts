@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Express } from 'express';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -20,11 +20,15 @@ import { applyProcessDefinition } from '../../../api/process-definitions/repo';
 import { createDb, type DbHandle } from '../../../db/client';
 import { apiTokens, users } from '../../../db/schema';
 import { validateProcessDefinition } from '../../../definitions/validate';
-import { type DeliveryRetryOptions, deliveryWorkflowId } from '../../../domain/notifications/delivery';
+import {
+  type DeliveryRetryOptions,
+  deliveryTaskQueue,
+  deliveryWorkflowId,
+} from '../../../domain/notifications/delivery';
 import type { ProcessDefinition, ProcessVersion } from '../../../domain/process/types';
 import type { WebhookTargetPolicy } from '../../../notifications/webhook-target';
 import { ensureSearchAttributes } from '../../../temporal/search-attributes';
-import { createLtcWorker } from '../../../worker';
+import { createLtcWorker, type LtcWorker } from '../../../worker';
 import { workflowIdForDeal } from '../../../workflows/messages';
 
 let runtimeInstalled = false;
@@ -60,7 +64,7 @@ export interface World {
   taskQueue: string;
   /** A short random suffix for ids, so test files never collide. */
   ns: string;
-  worker: Worker;
+  worker: LtcWorker;
   /** Stop the worker (graceful) and start a fresh one on the same task queue. */
   restartWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -103,7 +107,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const taskQueue = `test-${ns}`;
   const publicUrl = 'http://localhost:3000';
 
-  let worker!: Worker;
+  let worker!: LtcWorker;
   let running: Promise<void> | undefined;
   const startWorker = async () => {
     worker = await createLtcWorker({
@@ -166,7 +170,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
  * their timers and retries do not pile up on the shared dev server for the rest of the run.
  */
 async function terminateOpenWorkflows(client: Client, taskQueue: string): Promise<void> {
-  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  const query = `TaskQueue IN ('${taskQueue}', '${deliveryTaskQueue(taskQueue)}') AND ExecutionStatus = 'Running'`;
   const ids: string[] = [];
   for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
   for (let i = 0; i < ids.length; i += 20) {
