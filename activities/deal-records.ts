@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { inArray, type SQL, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, executePrepared, pgErrorOf } from '../db/client';
 import { users } from '../db/schema';
 import type { RequiredApprover } from '../domain/deal/types';
