@@ -14,7 +14,8 @@
  * It measures and reports; it never asserts: the exit code only says whether it ran.
  * Counts (full / --quick): SERIAL 300/300, CONCURRENT 100/100, PER_WORKFLOW 9/5,
  * OPEN_DEALS 10000/200, READ_DEALS 100000/10000, READ_CALLS 100/20; each can be set in the env.
- * SECTIONS=1,2,3,4,5 runs a subset.
+ * SECTIONS=1,2,3,4,5 runs a subset; BENCH_KEEP_DB=1 leaves the bench database on DATABASE_URL's
+ * server afterwards (ltc_bench_<pid>), to look into.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
       databaseUrl: config.DATABASE_URL,
       temporalCliPath: cli,
       temporalOnFile: true,
+      keepDatabase: Boolean(process.env.BENCH_KEEP_DB),
       log,
     });
     cleanups.push(() => stack.stop());
