@@ -92,7 +92,17 @@ export function markdown(r: BenchResult): string {
       `| worker peak RSS | ${o.workerRss.peakSampledMb} MB sampled, ${o.workerRss.highWaterMb} MB high-water (${o.workerRss.atStartMb} MB before) | ≤ 1024 MB ${verdict(o.workerRss.highWaterMb <= 1024)} |`,
       `| escalated | ${o.escalated} of ${o.deals - o.create.failed} (${o.dueDuringCreation} came due during creation) | all |`,
       `| due → \`stage.escalated\` recorded | p50 ${f(o.lagRecorded.p50, 0)} ms, p99 ${f(o.lagRecorded.p99, 0)} ms, max ${f(o.lagRecorded.max, 0)} ms | p99 ≤ 2 s ${verdict(o.lagRecorded.p99 <= 2000)} |`,
-      `| due → readable in Postgres (+≤250 ms polling) | p50 ${f(o.lagReadable.p50, 0)} ms, p99 ${f(o.lagReadable.p99, 0)} ms | |`,
+      `| due → readable in Postgres (+≤250 ms polling) | p50 ${f(o.lagReadable.p50, 0)} ms, p99 ${f(o.lagReadable.p99, 0)} ms, max ${f(o.lagReadable.max, 0)} ms | |`,
+      ...(o.lagReadableDuringCreation?.n
+        ? [
+            `|   of those due during creation | p50 ${f(o.lagReadableDuringCreation.p50, 0)} ms, p99 ${f(o.lagReadableDuringCreation.p99, 0)} ms, max ${f(o.lagReadableDuringCreation.max, 0)} ms | |`,
+          ]
+        : []),
+      ...(o.unseen?.length
+        ? [
+            `| escalations not seen (up to 5) | ${o.unseen.map((u) => `${u.dealId} due ${u.dueAt ?? '–'}, in Postgres at the end: ${u.escalatedAt ?? 'no'}`).join('; ')} | |`,
+          ]
+        : []),
       '',
     );
   }
