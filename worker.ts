@@ -71,19 +71,18 @@ export const DEFAULT_TUNING: Required<WorkerTuning> = {
  * The deliveries' worker: few slots and a small cache (a delivery's history is a handful of events,
  * replayed cheaply when evicted); its activities wait on SMTP and webhook receivers.
  */
-export const DELIVERY_TUNING: Required<WorkerTuning> = {
+const DELIVERY_TUNING: Required<WorkerTuning> = {
   maxCachedWorkflows: 50,
   maxConcurrentWorkflowTaskExecutions: 4,
   maxConcurrentActivityTaskExecutions: 20,
   maxConcurrentLocalActivityExecutions: 4,
 };
 
-/** The process's two Temporal workers, run and stopped together. */
+/**
+ * The process's two Temporal workers, run and stopped together: deal workflows (and the other
+ * workflows but deliveries) on the task queue, deliveries on `deliveryTaskQueue(taskQueue)`.
+ */
 export interface LtcWorker {
-  /** Deal workflows (and the other workflows but deliveries) with their activities. */
-  readonly deals: Worker;
-  /** Notification delivery workflows and their activities, on `deliveryTaskQueue(taskQueue)`. */
-  readonly deliveries: Worker;
   /** Runs both until both stop; when one fails, the other is shut down and the error thrown. */
   run(): Promise<void>;
   /** Graceful: both stop polling and finish what they hold. */
@@ -98,8 +97,6 @@ function runTogether(deals: Worker, deliveries: Worker): LtcWorker {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };
   return {
-    deals,
-    deliveries,
     async run() {
       const runs = workers.map((w) => w.run());
       try {
