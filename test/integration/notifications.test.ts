@@ -120,6 +120,36 @@ test('email: each recipient gets the task in their locale, with a stable Message
   expect(mailsTo(team, 'ar', deal.id)).toHaveLength(1);
 });
 
+test('a deal that ends delivers every notification, the one its deciding sign-off wrote too', async () => {
+  const team = await createTeam(world, 'ends');
+  const deal = await createDeal(world, team, processKey, 'Tunnel boring');
+  await signoff(world, team.ar, deal.id, 'qualify');
+  await signoff(world, team.sr, deal.id, 'qualify');
+  const closed = await signoff(world, team.fr, deal.id, 'close');
+  expect(closed.status).toBe('completed');
+  await eventually(async () => {
+    const { status } = await world.client.workflow.getHandle(`deal-${deal.id}`).describe();
+    return status.name === 'COMPLETED';
+  });
+
+  // The FR's sign-off decided the last stage and ended the deal: its write's notifications are in
+  // the outbox with the others, and every one is mailed, by its id.
+  const rows = await outbox(world, deal.id);
+  const decidedLast = await world.sql`
+    select id from notifications where deal_id = ${deal.id} and stage = 'close' and kind = 'decision'`;
+  expect(decidedLast).toHaveLength(3);
+  const mailedIds = () => new Set(smtp.mails.map((m) => m.headers.get('x-ltc-id')));
+  const unsent = await eventually(async () => {
+    const missing = rows.filter((r) => !mailedIds().has(r.id));
+    return missing.length === 0 ? missing : undefined;
+  }, 30_000).catch(() =>
+    rows.filter((r) => !mailedIds().has(r.id)).map((r) => `${r.kind} → ${r.user_id}: ${r.text}`),
+  );
+  expect(unsent).toEqual([]);
+  for (const r of rows)
+    expect(await deliveries(world, r.id)).toEqual([expect.objectContaining({ status: 'sent' })]);
+});
+
 test('generic webhook of a user: signed, stable id, only that user’s notifications', async () => {
   const team = await createTeam(world, 'gen');
   const hook = await receiver();

@@ -431,6 +431,16 @@ test('notification delivery: one channel delivered after a retry, one marked fai
   expect(live.delivered().map((r) => r.json.id)).toEqual([row.id]);
   await recordHistory(world.client, 'deliver-notification', workflowId);
 
+  // The AR's sign-off ends the deal: the deliveries of that last write are started after the end.
+  expect((await api.sign(hookAr, deal.id, { stage: 'one', role: 'AR' })).status).toBe(200);
+  await api.waitFor(org.manager, deal.id, { status: 'completed' });
+  const dealHandle = world.client.workflow.getHandle(workflowIdForDeal(deal.id));
+  await dealHandle.result();
+  const rows = await outbox(world, deal.id);
+  expect(rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['task', 'decision', 'status']));
+  for (const r of rows) await world.client.workflow.getHandle(deliveryWorkflowId(r.id)).describe();
+  await recordHistory(world.client, 'deal-ends-with-deliveries', dealHandle.workflowId);
+
   const missing = `ntf_missing_${world.ns}`;
   const handle = await world.client.workflow.start(DELIVER_NOTIFICATION_WORKFLOW_TYPE, {
     taskQueue: world.taskQueue,

@@ -38,6 +38,8 @@ import { searchAttributeSync } from './visibility';
 import { DealWriter } from './writer';
 
 export const DEAL_REQUIRES_PATCH = 'deal-requires';
+/** Runs since this patch start the deliveries of the write that ended the deal (they were dropped). */
+export const DEAL_ENDS_DELIVERED_PATCH = 'deal-ends-delivered';
 
 export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
   const options = args.options ?? {};
@@ -158,7 +160,10 @@ export async function runDeal(args: DealWorkflowArgs): Promise<DealResult> {
     await waitUntil(wake, earliest(step.next?.at ?? null, writer.nextRetryAt));
   }
 
-  // Ended: nothing is left unwritten, then the handlers still running finish.
+  // Ended. Since the `deal-ends-delivered` patch: first the command that ended the deal finishes its
+  // write (the loop saw the end before that write returned, with the deliveries it defers), then
+  // nothing is left unwritten or unsent, then the handlers still running finish.
+  if (patched(DEAL_ENDS_DELIVERED_PATCH)) await condition(() => allHandlersFinished() && !lock.busy);
   while (!writer.idle) {
     if (writer.due) await writer.work();
     else await waitUntil(() => writer.due, writer.nextRetryAt);
