@@ -73,9 +73,10 @@ export const DEFAULT_TUNING: Required<WorkerTuning> = {
  */
 const DELIVERY_TUNING: Required<WorkerTuning> = {
   maxCachedWorkflows: 50,
-  maxConcurrentWorkflowTaskExecutions: 4,
+  // A delivery's first workflow task holds its slot while the plan (a local activity) reads Postgres.
+  maxConcurrentWorkflowTaskExecutions: 8,
   maxConcurrentActivityTaskExecutions: 20,
-  maxConcurrentLocalActivityExecutions: 4,
+  maxConcurrentLocalActivityExecutions: 8,
 };
 
 /**
