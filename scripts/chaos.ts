@@ -14,8 +14,9 @@
  *
  * The checks: every acknowledged (2xx) sign-off is in the timeline exactly once; no duplicate
  * timeline events, no gaps in seq; every projection equals its workflow's Query; every deal that
- * should finish did; every notification is in the outbox once and each email delivery reached the
- * receiver at least once with its stable id. Refusals must be 503 problem+json with Retry-After.
+ * should finish did; every notification is in the outbox once, has its email delivery, and that
+ * reached the receiver at least once with its stable id (after the load, the check waits while the
+ * deliveries still progress: see SETTLE_*). Refusals must be 503 problem+json with Retry-After.
  * Exits 1 on any loss or duplicate (or a deal that did not finish, or an unclean refusal).
  */
 import { randomUUID } from 'node:crypto';
@@ -39,6 +40,10 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 30);
 /** Start no new deal after this many minutes of load (the deals under way finish and are checked). */
 const LOAD_MINUTES = Number(process.env.CHAOS_LOAD_MINUTES ?? 0);
 const TEAMS = 20;
+/** After the load: wait this long at most for the backlog and the deliveries to land... */
+const SETTLE_MAX_MS = Number(process.env.CHAOS_SETTLE_MAX_MS ?? 20 * 60_000);
+/** ...and give up sooner once nothing has moved for this long. */
+const SETTLE_STALL_MS = Number(process.env.CHAOS_SETTLE_STALL_MS ?? 3 * 60_000);
 const t0 = Date.now();
 const log = (msg: string) =>
   console.log(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
@@ -458,8 +463,13 @@ async function main(): Promise<number> {
     const sql = handle.sql;
     const ids = [...created.keys()];
     // A finished deal's workflow stays open until its backlog has landed: wait for every one to
-    // close (and for the deliveries), at most 5 minutes.
-    const settleDeadline = Date.now() + 300_000;
+    // close and every notification's email to be sent. Deliveries queue behind the load on their own
+    // task queue, so the wait goes on while they still progress: it gives up only once nothing has
+    // changed for SETTLE_STALL_MS, or after SETTLE_MAX_MS in all.
+    const settleStart = Date.now();
+    const settleDeadline = settleStart + SETTLE_MAX_MS;
+    let lastProgress = Date.now();
+    let lastSeen = '';
     const workflowIds = (
       await sql<{ workflow_id: string }[]>`
       select workflow_id from deals where id = any(${ids})`
@@ -478,12 +488,22 @@ async function main(): Promise<number> {
         select
           (select count(*)::int from deals where id = any(${ids}) and status in ('active','on_hold')) as open,
           (select count(*)::int from deal_faults where deal_id = any(${ids})) as faulted,
-          (select count(*)::int from notification_deliveries d join notifications n on n.id = d.notification_id
-             where n.deal_id = any(${ids}) and d.status = 'pending') as pending`;
-      if ((running === 0 && open === 0 && faulted === 0 && pending === 0) || Date.now() > settleDeadline)
-        break;
+          (select count(*)::int from notifications n where n.deal_id = any(${ids}) and not exists (
+             select 1 from notification_deliveries d
+             where d.notification_id = n.id and d.channel = 'email' and d.status <> 'pending')) as pending`;
+      if (running === 0 && open === 0 && faulted === 0 && pending === 0) break;
+      const seenNow = `${running}|${open}|${faulted}|${pending}`;
+      if (seenNow !== lastSeen) {
+        lastSeen = seenNow;
+        lastProgress = Date.now();
+        log(
+          `settling: ${running} workflows open, ${open} deals open, ${faulted} faulted, ${pending} emails to send`,
+        );
+      }
+      if (Date.now() > settleDeadline || Date.now() - lastProgress > SETTLE_STALL_MS) break;
       await sleep(3000);
     }
+    const settledMs = Date.now() - settleStart;
 
     let lost = 0;
     let duplicated = 0;
@@ -564,8 +584,18 @@ async function main(): Promise<number> {
     let deliveries = 0;
     let undelivered = 0;
     let redelivered = 0;
+    // Every recipient gets every kind by email here (SMTP on, no preferences stored): a notification
+    // without an email delivery never had its delivery started.
+    const withEmail = new Set(outbox.filter((o) => o.channel === 'email').map((o) => o.id));
     for (const o of outbox) {
-      if (!notificationIds.has(o.id)) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
+      if (!notificationIds.has(o.id)) {
+        kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
+        if (!withEmail.has(o.id)) {
+          deliveries++;
+          undelivered++;
+          problems.push(`notification ${o.id} (${o.kind}): no delivery started`);
+        }
+      }
       notificationIds.add(o.id);
       if (o.channel === 'email') {
         deliveries++;
@@ -584,7 +614,7 @@ async function main(): Promise<number> {
     lost += undelivered;
 
     if (running > 0)
-      problems.push(`${running} deal workflows still open after 5 minutes (backlog not landed?)`);
+      problems.push(`${running} deal workflows still open after the settle wait (backlog not landed?)`);
     const table: [string, string | number][] = [
       ['faults injected', stats.faults.length],
       ['  worker kill -9', stats.faults.filter((f) => f.startsWith('worker')).length],
@@ -616,6 +646,7 @@ async function main(): Promise<number> {
         'email deliveries received',
         `${deliveries - undelivered}/${deliveries} (${redelivered} more than once, same id)`,
       ],
+      ['settle wait after the load', `${Math.round(settledMs / 1000)} s`],
       ['duration', `${Math.round((Date.now() - t0) / 1000)} s`],
     ];
     const width = Math.max(...table.map(([k]) => k.length));
