@@ -8,6 +8,7 @@ import { ApiErrorAlert } from '@/components/api-error';
 import { ApiError } from '@/lib/api/client';
 import { useUsers } from '@/lib/api/queries';
 import type { Deal } from '@/lib/api/types';
+import { validated } from '@/lib/form';
 import { type MessageKey, useT } from '@/lib/i18n';
 import { type DealCommand, useDealCommand } from '../api/commands';
 
@@ -57,7 +58,8 @@ export function ManagerActions({ deal }: { deal: Deal }) {
   };
   const submit = async () => {
     if (!open) return;
-    const values = await form.validateFields();
+    const values = await validated(form);
+    if (!values) return; // the form shows what is wrong
     command.mutate(toCommand(open, values), {
       onSuccess: () => {
         message.success(t(`manage.done.${open}` as MessageKey));

@@ -5,6 +5,7 @@
 import { App, Button, Form, Input, Modal, Space } from 'antd';
 import { useState } from 'react';
 import { ApiErrorAlert } from '@/components/api-error';
+import { validated } from '@/lib/form';
 import { useT } from '@/lib/i18n';
 import { useSignoff } from '../api/signoffs';
 
@@ -30,7 +31,9 @@ export function SignoffButtons({ target, compact }: { target: SignoffTarget; com
       { onSuccess: () => message.success(t('signoff.approved', vars)) },
     );
   const reject = async () => {
-    const { reason } = await form.validateFields();
+    const values = await validated(form);
+    if (!values) return; // the form shows what is wrong
+    const { reason } = values;
     signoff.mutate(
       { stage: target.stage, role: target.role, decision: 'reject', comment: reason.trim() },
       {
