@@ -481,22 +481,39 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
           ? withSummaries(db, input, async (q) => (await q.execute(forward)) as unknown as WriteCounts[])
           : executePrepared<WriteCounts>(db, forward),
       );
-      if (Number(first?.stale ?? 0) > 0) {
-        // A superseded attempt's late ghost: it wrote nothing, and nobody waits for its result.
-        await takeBackStale(input, json, fenceOf(input) as number);
-        return { deferred: [], written: [] };
-      }
-      if (Number(first?.events ?? 0) < input.events.length && (await replaceGhosts(input, json))) {
-        return { deferred: [], written: [] };
-      }
       // Delivery of every outbox row of this write, new or not: a retry after a crash must not drop a
       // notification, and delivery itself dedupes on the notification id. A command's write leaves
       // it to the workflow, off the caller's path.
-      const ids = notifications.map((n) => n.id);
-      const written = input.events.map((e) => e.type);
-      if (input.deferDelivery) return { deferred: onNotified && (await mayDeliver) ? ids : [], written };
-      if (onNotified && ids.length) await onNotified(notifications);
-      return { deferred: [], written };
+      const deliver = async (ids: string[], written: string[]): Promise<RecordResult> => {
+        if (input.deferDelivery) return { deferred: onNotified && (await mayDeliver) ? ids : [], written };
+        if (onNotified && ids.length) await onNotified(ids.map((id) => ({ id })));
+        return { deferred: [], written };
+      };
+      // A write found stale changes nothing. It may still be the attempt the workflow records: two
+      // attempts of one workflow task can race (a chaos run: the recorded one 12 ms older than the
+      // other, whose result was lost), and then the outbox rows are the other's, with the same ids.
+      // So the rows of this write that are stored are delivered all the same.
+      const storedRows = async () => {
+        const ids = notifications.map((n) => n.id);
+        if (ids.length === 0) return [];
+        const rows = await executeOrRefuse(() =>
+          db.execute<{ id: string }>(sql`SELECT id FROM notifications
+            WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`),
+        );
+        const stored = new Set(rows.map((r) => r.id));
+        return ids.filter((id) => stored.has(id));
+      };
+      if (Number(first?.stale ?? 0) > 0) {
+        await takeBackStale(input, json, fenceOf(input) as number);
+        return deliver(await storedRows(), []);
+      }
+      if (Number(first?.events ?? 0) < input.events.length && (await replaceGhosts(input, json))) {
+        return deliver(await storedRows(), []);
+      }
+      return deliver(
+        notifications.map((n) => n.id),
+        input.events.map((e) => e.type),
+      );
     },
 
     /**

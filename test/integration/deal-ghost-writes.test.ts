@@ -273,11 +273,17 @@ async function dealRows(id: string) {
 }
 
 /** Run the real recordDeal activity outside a worker (a ghost's write), with a logger that keeps its warnings. */
-async function ghostWrite(input: RecordInput) {
+async function ghostWrite(input: RecordInput, opts: { deliveries?: boolean } = {}) {
   const warnings: string[] = [];
   const keep = (message: string) => warnings.push(message);
   const logger = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: keep, error: keep };
-  const activities = createDealRecordActivities({ db: world.db, publicUrl: 'http://ghost.invalid' });
+  const activities = createDealRecordActivities({
+    db: world.db,
+    publicUrl: 'http://ghost.invalid',
+    // A command's write (deferDelivery) hands its outbox ids back to the workflow, which starts the
+    // deliveries: the starter is never called here, it only has to exist.
+    ...(opts.deliveries ? { onNotified: async () => {} } : {}),
+  });
   const result = await asyncLocalStorage.run({ log: logger } as unknown as Context, () =>
     activities.recordDeal(input),
   );
@@ -370,6 +376,54 @@ test('a late ghost (older fence) committing after the real write changes nothing
   ]);
   await expectNoGaps(id);
   await expectProjectionIsWorkflow(id);
+});
+
+test('two attempts of one task raced: the one the workflow records is found stale, and still hands over its outbox rows', async () => {
+  const id = await newDeal();
+  const n = await maxSeq(id);
+  const before = await projectionOf(id);
+  const at = new Date().toISOString();
+  const write = (fence: number): RecordInput => ({
+    dealId: id,
+    events: [
+      {
+        seq: n + 1,
+        key: `raced-${world.ns}`,
+        type: 'deal.on_hold',
+        at,
+        stage: 'first',
+        actorId: org.manager.id,
+        onBehalfOfId: null,
+        data: {},
+      },
+    ],
+    deal: { ...before, projectionSeq: n + 1, status: 'on_hold', waitingOn: [] },
+    notify: [
+      {
+        kind: 'status',
+        event: 'deal.on_hold',
+        dedupe: `raced-${world.ns}`,
+        userIds: [org.ar.id, org.sr.id],
+        stage: 'first',
+        data: { dealTitle: `Ghost ${world.ns}` },
+      },
+    ],
+    deferDelivery: true,
+    fence,
+  });
+  const fence = Date.now();
+  // A chaos run: the attempt whose result was lost committed first with the later fence (12 ms)...
+  const lost = await ghostWrite(write(fence + 12), { deliveries: true });
+  expect(lost.result.deferred).toHaveLength(2);
+  // ...then the attempt the workflow recorded is found stale: it changes nothing, yet its outbox rows
+  // (stored by the other, same ids) go back to the workflow for delivery, or nobody would send them.
+  const recorded = await ghostWrite(write(fence), { deliveries: true });
+  expect(recorded.warnings.join('\n')).toMatch(/late ghost/);
+  expect(recorded.result.written).toEqual([]);
+  expect([...recorded.result.deferred].sort()).toEqual([...lost.result.deferred].sort());
+  const stored = await world.sql<{ id: string }[]>`
+    select id from notifications where deal_id = ${id} and dedupe_key like ${`%raced-${world.ns}%`}`;
+  expect(stored.map((r) => r.id).sort()).toEqual([...lost.result.deferred].sort());
 });
 
 test('an early ghost with a fence still loses to the workflow’s later write (higher fence)', async () => {
