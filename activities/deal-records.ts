@@ -501,7 +501,16 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
             WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`),
         );
         const stored = new Set(rows.map((r) => r.id));
-        return ids.filter((id) => stored.has(id));
+        const found = ids.filter((id) => stored.has(id));
+        if (found.length < ids.length) {
+          // Only if the other attempt's notifications differ from this one's (a clock-driven step
+          // seen at another time): the rest were never stored. Said, to be found in the logs.
+          log.warn('a stale write’s notifications are not all in the outbox: those are not delivered', {
+            dealId: input.dealId,
+            missing: ids.filter((id) => !stored.has(id)),
+          });
+        }
+        return found;
       };
       if (Number(first?.stale ?? 0) > 0) {
         await takeBackStale(input, json, fenceOf(input) as number);

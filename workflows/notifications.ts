@@ -35,7 +35,7 @@ import {
 export const DELIVERY_PLAN_LOCAL_PATCH = 'delivery-plan-local';
 
 /** Bookkeeping in our own Postgres: retried until it works (a database outage must not drop anything). */
-const BOOKKEEPING: LocalActivityOptions & ActivityOptions = {
+const BOOKKEEPING: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: {
     initialInterval: '1s',
@@ -45,7 +45,32 @@ const BOOKKEEPING: LocalActivityOptions & ActivityOptions = {
   },
 };
 const bookkeeping = proxyActivities<NotificationDeliveryActivities>(BOOKKEEPING);
-const localBookkeeping = proxyLocalActivities<NotificationDeliveryActivities>(BOOKKEEPING);
+/**
+ * The plan as a local activity: for one minute at most. Its retries happen inside the open workflow
+ * task (holding a slot, growing the history); past that the plan is left to the activity above.
+ */
+const localBookkeeping = proxyLocalActivities<NotificationDeliveryActivities>({
+  ...(BOOKKEEPING as LocalActivityOptions),
+  scheduleToCloseTimeout: '1m',
+});
+
+const isNotFound = (err: unknown): boolean => {
+  // An activity's failure is wrapped in an ActivityFailure; a local activity's arrives as thrown.
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && failure.type === 'NotificationNotFound';
+};
+
+/** The channels and retry policy of the delivery (locally first since the patch, see above). */
+async function planDelivery(input: { notificationId: string; channels?: DeliveryChannel[] }) {
+  if (patched(DELIVERY_PLAN_LOCAL_PATCH)) {
+    try {
+      return await localBookkeeping.planNotificationDelivery(input);
+    } catch (err) {
+      if (isNotFound(err)) throw err;
+    }
+  }
+  return bookkeeping.planNotificationDelivery(input);
+}
 
 function senders(retry: DeliveryRetryOptions): NotificationDeliveryActivities {
   return proxyActivities<NotificationDeliveryActivities>({
@@ -78,15 +103,10 @@ export async function deliverNotification(args: DeliverNotificationArgs): Promis
   }
   let plan: DeliveryPlan;
   try {
-    const planner = patched(DELIVERY_PLAN_LOCAL_PATCH) ? localBookkeeping : bookkeeping;
-    plan = await planner.planNotificationDelivery({ notificationId, channels: args.channels });
+    plan = await planDelivery({ notificationId, channels: args.channels });
   } catch (err) {
-    // The only failure that gets here: the outbox row does not exist (nothing to deliver). An
-    // activity's failure is wrapped in an ActivityFailure; a local activity's arrives as it was thrown.
-    const failure = err instanceof ActivityFailure ? err.cause : err;
-    if (failure instanceof ApplicationFailure && failure.type === 'NotificationNotFound') {
-      return { notificationId, deliveries: [] };
-    }
+    // The only failure that gets here: the outbox row does not exist (nothing to deliver).
+    if (isNotFound(err)) return { notificationId, deliveries: [] };
     throw err;
   }
   const send = senders({ ...plan.retry, ...args.retry });

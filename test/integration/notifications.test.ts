@@ -139,15 +139,22 @@ test('a deal that ends delivers every notification, the one its deciding sign-of
     select id from notifications where deal_id = ${deal.id} and stage = 'close' and kind = 'decision'`;
   expect(decidedLast).toHaveLength(3);
   const mailedIds = () => new Set(smtp.mails.map((m) => m.headers.get('x-ltc-id')));
-  const unsent = await eventually(async () => {
-    const missing = rows.filter((r) => !mailedIds().has(r.id));
-    return missing.length === 0 ? missing : undefined;
-  }, 30_000).catch(() =>
-    rows.filter((r) => !mailedIds().has(r.id)).map((r) => `${r.kind} → ${r.user_id}: ${r.text}`),
+  // Each row mailed, and its delivery recorded as sent (marked once the SMTP server has taken it).
+  const isSent = async (r: (typeof rows)[number]) =>
+    mailedIds().has(r.id) && (await deliveries(world, r.id)).every((d) => d.status === 'sent');
+  const unsent = async () => {
+    const out: string[] = [];
+    for (const r of rows) if (!(await isSent(r))) out.push(`${r.kind} → ${r.user_id}: ${r.text}`);
+    return out;
+  };
+  const left = await eventually(async () => ((await unsent()).length === 0 ? [] : undefined), 30_000).catch(
+    unsent,
   );
-  expect(unsent).toEqual([]);
+  expect(left).toEqual([]);
   for (const r of rows)
-    expect(await deliveries(world, r.id)).toEqual([expect.objectContaining({ status: 'sent' })]);
+    expect(await deliveries(world, r.id)).toEqual([
+      expect.objectContaining({ channel: 'email', status: 'sent' }),
+    ]);
 });
 
 test('generic webhook of a user: signed, stable id, only that user’s notifications', async () => {

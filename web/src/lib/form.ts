@@ -1,7 +1,8 @@
 /**
  * A form's values once valid, or null (its errors are shown on the form). An antd validation
  * overtaken by a newer one (a field changed meanwhile) is rejected as `outOfDate` with no message
- * at all: it is validated again, so that a click on Confirm never silently does nothing.
+ * at all: it is validated again (up to three times, while fields keep changing under it), so that
+ * a click on Confirm does not silently do nothing.
  */
 import type { FormInstance } from 'antd';
 
