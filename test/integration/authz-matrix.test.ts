@@ -612,6 +612,11 @@ const MATRIX: MatrixEntry[] = [
     route: 'GET /users/me/delegation',
     setup: async (f) => {
       await setFutureDelegation(f.users.ar, f.users.sr.id);
+      // The other team's own are cleared (the PUT case may have run first, in a random order).
+      for (const who of [f.users.otherMember, f.users.otherManager]) {
+        const res = await request(app.app).delete('/users/me/delegation').set(who.auth);
+        expect([204, 404]).toContain(res.status);
+      }
       return {};
     },
     anonymous: 401,
