@@ -273,6 +273,20 @@ async function dealRows(id: string) {
 }
 
 /** Run the real recordDeal activity outside a worker (a ghost's write), with a logger that keeps its warnings. */
+/** A manager's hold at `seq`, as a write's event. */
+function holdEvent(seq: number, key: string, at: string): RecordInput['events'][number] {
+  return {
+    seq,
+    key,
+    type: 'deal.on_hold',
+    at,
+    stage: 'first',
+    actorId: org.manager.id,
+    onBehalfOfId: null,
+    data: {},
+  };
+}
+
 async function ghostWrite(input: RecordInput, opts: { deliveries?: boolean } = {}) {
   const warnings: string[] = [];
   const keep = (message: string) => warnings.push(message);
@@ -319,16 +333,7 @@ test('a late ghost (older fence) committing after the real write changes nothing
         onBehalfOfId: null,
         data: { role: 'SR' },
       },
-      {
-        seq: n + 2,
-        key: `late-ghost-${world.ns}`,
-        type: 'deal.on_hold',
-        at,
-        stage: 'first',
-        actorId: org.manager.id,
-        onBehalfOfId: null,
-        data: {},
-      },
+      holdEvent(n + 2, `late-ghost-${world.ns}`, at),
     ],
     deal: { ...before, projectionSeq: n + 2, status: 'on_hold', waitingOn: [] },
     signoffs: [
@@ -385,18 +390,7 @@ test('two attempts of one task raced: the one the workflow records is found stal
   const at = new Date().toISOString();
   const write = (fence: number): RecordInput => ({
     dealId: id,
-    events: [
-      {
-        seq: n + 1,
-        key: `raced-${world.ns}`,
-        type: 'deal.on_hold',
-        at,
-        stage: 'first',
-        actorId: org.manager.id,
-        onBehalfOfId: null,
-        data: {},
-      },
-    ],
+    events: [holdEvent(n + 1, `raced-${world.ns}`, at)],
     deal: { ...before, projectionSeq: n + 1, status: 'on_hold', waitingOn: [] },
     notify: [
       {
