@@ -493,8 +493,8 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
       // attempts of one workflow task can race (a chaos run: the recorded one 12 ms older than the
       // other, whose result was lost), and then the outbox rows are the other's, with the same ids.
       // So the rows of this write that are stored are delivered all the same.
+      const ids = notifications.map((n) => n.id);
       const storedRows = async () => {
-        const ids = notifications.map((n) => n.id);
         if (ids.length === 0) return [];
         const rows = await executeOrRefuse(() =>
           db.execute<{ id: string }>(sql`SELECT id FROM notifications
@@ -520,7 +520,7 @@ export function createDealRecordActivities({ db, publicUrl, onNotified, delivery
         return deliver(await storedRows(), []);
       }
       return deliver(
-        notifications.map((n) => n.id),
+        ids,
         input.events.map((e) => e.type),
       );
     },

@@ -5,6 +5,7 @@
 
 import request from 'supertest';
 import { signFeishu, verifyGenericSignature } from '../../notifications/webhook-formats';
+import { workflowIdForDeal } from '../../workflows/messages';
 import {
   closedPort,
   createDeal,
@@ -128,7 +129,7 @@ test('a deal that ends delivers every notification, the one its deciding sign-of
   const closed = await signoff(world, team.fr, deal.id, 'close');
   expect(closed.status).toBe('completed');
   await eventually(async () => {
-    const { status } = await world.client.workflow.getHandle(`deal-${deal.id}`).describe();
+    const { status } = await world.client.workflow.getHandle(workflowIdForDeal(deal.id)).describe();
     return status.name === 'COMPLETED';
   });
 
@@ -138,13 +139,14 @@ test('a deal that ends delivers every notification, the one its deciding sign-of
   const decidedLast = await world.sql`
     select id from notifications where deal_id = ${deal.id} and stage = 'close' and kind = 'decision'`;
   expect(decidedLast).toHaveLength(3);
-  const mailedIds = () => new Set(smtp.mails.map((m) => m.headers.get('x-ltc-id')));
   // Each row mailed, and its delivery recorded as sent (marked once the SMTP server has taken it).
-  const isSent = async (r: (typeof rows)[number]) =>
-    mailedIds().has(r.id) && (await deliveries(world, r.id)).every((d) => d.status === 'sent');
   const unsent = async () => {
+    const mailed = new Set(smtp.mails.map((m) => m.headers.get('x-ltc-id')));
     const out: string[] = [];
-    for (const r of rows) if (!(await isSent(r))) out.push(`${r.kind} → ${r.user_id}: ${r.text}`);
+    for (const r of rows) {
+      const sent = mailed.has(r.id) && (await deliveries(world, r.id)).every((d) => d.status === 'sent');
+      if (!sent) out.push(`${r.kind} → ${r.user_id}: ${r.text}`);
+    }
     return out;
   };
   const left = await eventually(async () => ((await unsent()).length === 0 ? [] : undefined), 30_000).catch(
